@@ -1,0 +1,192 @@
+"""Customers: people who signed up, each a SimPy process that buys again and again until it churns.
+
+Repeat buying follows the "buy till you die" picture: each customer has a personal purchase rate
+(needs per day, gamma-distributed across customers, so a minority makes most orders) and a personal
+probability of stopping after any order. When a need arises (on a day weighted by the weekly
+rhythm) the customer opens a session (organic, or through a retargeting ad) at a time of day drawn
+from the visit profile, and orders 1-24 h later as `OrderTiming` says.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections.abc import Callable, Generator
+from dataclasses import dataclass
+
+import numpy as np
+import simpy
+
+from jaffle_sim.distributions import (
+    Buffered,
+    Distribution,
+    DistributionError,
+    HourProfile,
+    Mix,
+    OrderTiming,
+    coerce_and_check,
+)
+from jaffle_sim.events import DAY, CustomerChurned, EventLog, SignedUp
+
+ORGANIC = "organic"
+
+
+@dataclass(frozen=True)
+class CustomerBehaviour:
+    """Repeat purchase, churn and identity details of customers."""
+
+    existing_customers: int
+    existing_history_days: int
+    purchase_rate_per_day: Distribution
+    churn_after_order: Distribution
+    repeat_channels: Mix
+    no_first_order_share: float
+    email_missing_share: float
+
+    def __post_init__(self) -> None:
+        coerce_and_check(self, dists=("purchase_rate_per_day", "churn_after_order"),
+                         non_negative_dists=("purchase_rate_per_day", "churn_after_order"),
+                         probabilities=("no_first_order_share", "email_missing_share"),
+                         counts=("existing_customers", "existing_history_days"))
+        if self.churn_after_order.support[1] > 1:
+            raise DistributionError("churn_after_order: a probability distribution must stay "
+                                    "within [0, 1] (use kind = \"beta\")")
+
+
+@dataclass(frozen=True)
+class NewCustomer:
+    """A visitor who signed up in `session_id` (None: before day 0) at `signed_up_at`. A new
+    customer places a first order at `first_order_at` (None: never orders); customers who joined
+    before day 0 go straight to repeat buying."""
+
+    visitor_id: int
+    session_id: str | None
+    signed_up_at: int
+    first_order_at: float | None = None
+
+    @property
+    def existing(self) -> bool:
+        return self.session_id is None
+
+
+class Customers:
+    """Registry and life processes of all customers."""
+
+    def __init__(self, behaviour: CustomerBehaviour, order_timing: OrderTiming,
+                 visit_hours: HourProfile, weekly: tuple[float, ...], start_weekday: int,
+                 rng: np.random.Generator, names: Callable[[], tuple[str, str]], log: EventLog,
+                 place_order: Callable[[float, int, str, bool], int],
+                 open_session: Callable[[float, int, int, str], str]):
+        self.behaviour = b = behaviour
+        self.rng = rng
+        self.names = names
+        self.log = log
+        self.place_order = place_order
+        self.open_session = open_session  # (at, visitor_id, customer_id, channel) -> session id
+        self.start_weekday = start_weekday
+        w = np.asarray(weekly, dtype=float)
+        self._weekday_accept = (w / w.max()).tolist()
+        self._weekly_peak = float(w.max() / w.mean())
+        self.next_id = 1
+        self.active = 0
+        self._u = Buffered(rng.random)
+        self._channel = Buffered(lambda n: b.repeat_channels.sample_index(rng, n))
+        self._channels = b.repeat_channels.labels
+
+        def session_then_gap(n: int) -> np.ndarray:
+            hours = visit_hours.sample_hours(rng, n)
+            return np.stack([hours, order_timing.sample_gap_seconds(rng, hours)], axis=1)
+
+        self._session_gap = Buffered(session_then_gap)
+
+    # -- sign-up --------------------------------------------------------------------------------
+    def sign_up(self, env: simpy.Environment, new: NewCustomer) -> int:
+        """Create a customer (id in sign-up order), record the sign-up and start its life."""
+        customer_id = self.next_id
+        self.next_id += 1
+        first, last = self.names()
+        email = None
+        if self._u() >= self.behaviour.email_missing_share:
+            email = f"{_slug(first)}.{_slug(last)}{customer_id}@example.com"
+        password = hashlib.sha256(self.rng.bytes(16)).hexdigest()
+        self.log.record(SignedUp(customer_id, customer_id, new.visitor_id, new.session_id, first,
+                                 last, email, password, new.signed_up_at))
+        rate = float(self.behaviour.purchase_rate_per_day.sample(self.rng, 1)[0])
+        churn = float(np.clip(self.behaviour.churn_after_order.sample(self.rng, 1)[0], 0, 1))
+        self.active += 1
+        env.process(self.life(env, customer_id, new, rate, churn))
+        return customer_id
+
+    def sign_up_existing(self, env: simpy.Environment, first_visitor_id: int) -> int:
+        """Customers acquired before day 0 (ids 1..n), returns how many visitor ids they use."""
+        b = self.behaviour
+        n = b.existing_customers
+        ages = np.sort(self.rng.uniform(0, b.existing_history_days * DAY, n))[::-1]
+        for i in range(n):
+            self.sign_up(env, NewCustomer(first_visitor_id + i, None, -int(ages[i]) - 1))
+        return n
+
+    # -- life -------------------------------------------------------------------------------------
+    def life(self, env: simpy.Environment, customer_id: int, new: NewCustomer, rate: float,
+             churn: float) -> Generator[simpy.Event, None, None]:
+        """SimPy process of one customer: first order (if any), then repeat purchases.
+
+        A customer who joined before day 0 is already mid-way: a need that arose the day before
+        day 0 opens its (organic) session then and is ordered on day 0."""
+        visitor = new.visitor_id
+        since = float(env.now)
+        if new.existing:
+            since = -float(DAY)
+        else:
+            if new.first_order_at is None or new.session_id is None:
+                return  # signed up but never orders
+            yield env.timeout(max(0.0, new.first_order_at - env.now))
+            self.place_order(env.now, customer_id, new.session_id, True)
+            if self._u() < churn:
+                yield from self._churn(env, customer_id)
+                return
+        while rate > 0:
+            session_at, gap = self._next_need(since, rate)
+            since = session_at + gap
+            if session_at + gap < env.now:
+                continue  # a need before day 0 that was served before day 0
+            if session_at >= env.now:
+                yield env.timeout(session_at - env.now)
+                channel = self._channels[self._channel()]
+            else:
+                channel = ORGANIC  # before day 0 no ads are simulated
+            session_id = self.open_session(session_at, visitor, customer_id, channel)
+            yield env.timeout(session_at + gap - env.now)
+            self.place_order(env.now, customer_id, session_id, False)
+            if self._u() < churn:
+                yield from self._churn(env, customer_id)
+                return
+
+    def _churn(self, env: simpy.Environment,
+               customer_id: int) -> Generator[simpy.Event, None, None]:
+        self.active -= 1
+        self.log.record(CustomerChurned(customer_id, int(env.now)))
+        yield env.timeout(0)
+
+    def _next_need(self, now: float, rate: float) -> tuple[float, float]:
+        """When the next purchase need opens a session, and the gap from it to the order.
+
+        Needs form a Poisson process of `rate` per day thinned by the weekly rhythm; the session
+        starts on the need's day at a clock time from the visit profile (never in the past)."""
+        t = now / DAY
+        peak = rate * self._weekly_peak
+        while True:
+            t += -math.log(1.0 - self._u()) / peak
+            weekday = (self.start_weekday + math.floor(t)) % 7
+            if self._u() < self._weekday_accept[weekday]:
+                break
+        hours, gap = self._session_gap()
+        session_at = math.floor(t) * DAY + hours * 3600.0
+        if session_at <= now:
+            session_at += DAY
+        return session_at, gap
+
+
+def _slug(name: str) -> str:
+    return "".join(ch for ch in name.lower() if ch.isalnum())
+

@@ -1,0 +1,122 @@
+"""The shop: takes orders, collects their payments and moves them through fulfilment.
+
+An order is `placed`, then `shipped`, then `completed`; a share of completed orders is sent back
+(`return_pending`, then `returned`). The shop plans each order's timeline when it is placed and
+records every status change on the day it happens, so a table written on a given day shows each
+order's status as of that day.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+import numpy as np
+
+from jaffle_sim.distributions import (
+    Buffered,
+    Distribution,
+    DistributionError,
+    Mix,
+    coerce_and_check,
+)
+from jaffle_sim.events import DAY, HOUR, EventLog, OrderPlaced, OrderStatusChanged, PaymentMade
+
+STATUSES = ("placed", "shipped", "completed", "return_pending", "returned")
+PAYMENT_METHODS = ("credit_card", "bank_transfer", "coupon", "gift_card")
+
+
+@dataclass(frozen=True)
+class ShopBehaviour:
+    """Order values, payment habits and fulfilment times (delays in hours or days, as named)."""
+
+    order_amount_cents: Distribution
+    second_payment_share: float
+    payment_methods: Mix
+    ship_hours: Distribution
+    deliver_hours: Distribution
+    return_share: float
+    return_request_days: Distribution
+    return_processing_days: Distribution
+
+    def __post_init__(self) -> None:
+        delays = ("ship_hours", "deliver_hours", "return_request_days", "return_processing_days")
+        coerce_and_check(self, dists=("order_amount_cents", *delays),
+                         non_negative_dists=("order_amount_cents", *delays),
+                         probabilities=("second_payment_share", "return_share"))
+        unknown = set(self.payment_methods.labels) - set(PAYMENT_METHODS)
+        if unknown:
+            raise DistributionError(f"payment_methods: unknown method(s) {sorted(unknown)}; "
+                                    f"expected {', '.join(PAYMENT_METHODS)}")
+
+    @property
+    def lifecycle_days(self) -> float:
+        """Longest possible time from placing an order to its last status change (inf if the
+        delay distributions are unbounded)."""
+        hours = self.ship_hours.support[1] + self.deliver_hours.support[1]
+        days = self.return_request_days.support[1] + self.return_processing_days.support[1]
+        return hours / 24 + days
+
+
+class Shop:
+    """Order book of the shop; customers call `place_order`, the runner calls `close_day`."""
+
+    def __init__(self, behaviour: ShopBehaviour, rng: np.random.Generator, log: EventLog):
+        b = self.behaviour = behaviour
+        self.log = log
+        self._next_order = 1
+        self._next_payment = 1
+        self._pending: dict[int, list[tuple[int, int, str]]] = defaultdict(list)
+        self._amount = Buffered(lambda n: b.order_amount_cents.sample(rng, n))
+        self._u = Buffered(rng.random)
+        self._method = Buffered(lambda n: b.payment_methods.sample_index(rng, n))
+        self._ship = Buffered(lambda n: b.ship_hours.sample(rng, n))
+        self._deliver = Buffered(lambda n: b.deliver_hours.sample(rng, n))
+        self._request = Buffered(lambda n: b.return_request_days.sample(rng, n))
+        self._process = Buffered(lambda n: b.return_processing_days.sample(rng, n))
+        self._methods = b.payment_methods.labels
+
+    def place_order(self, at: float, customer_id: int, session_id: str, first: bool) -> int:
+        """Record an order with its payments and plan its fulfilment; returns the order id."""
+        order_id = self._next_order
+        self._next_order += 1
+        t = int(at)
+        amount = max(1, int(round(self._amount())))
+        self.log.record(OrderPlaced(order_id, customer_id, t, amount, session_id, first))
+        if amount > 1 and self._u() < self.behaviour.second_payment_share:
+            first_part = min(amount - 1, max(1, int(amount * (0.2 + 0.6 * self._u()))))
+            parts = (first_part, amount - first_part)
+        else:
+            parts = (amount,)
+        for part in parts:
+            method = self._methods[self._method()]
+            self.log.record(PaymentMade(self._next_payment, order_id, method, part, t))
+            self._next_payment += 1
+        shipped = t + max(1, int(self._ship() * HOUR))
+        completed = shipped + max(1, int(self._deliver() * HOUR))
+        self._plan(order_id, shipped, "shipped")
+        self._plan(order_id, completed, "completed")
+        if self._u() < self.behaviour.return_share:
+            pending = completed + max(1, int(self._request() * DAY))
+            self._plan(order_id, pending, "return_pending")
+            self._plan(order_id, pending + max(1, int(self._process() * DAY)), "returned")
+        return order_id
+
+    def _plan(self, order_id: int, at: int, status: str) -> None:
+        self._pending[at // DAY].append((at, order_id, status))
+
+    def close_day(self, day: int) -> None:
+        """Record the status changes that happened during `day`."""
+        changes = self._pending.pop(day, None)
+        if not changes:
+            return
+        changes.sort()
+        self.log.record_columns("order_status_changed", {
+            "order_id": [c[1] for c in changes],
+            "status": [c[2] for c in changes],
+            "changed_at": [c[0] for c in changes],
+        })
+
+    @property
+    def orders_placed(self) -> int:
+        return self._next_order - 1

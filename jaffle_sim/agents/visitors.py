@@ -1,0 +1,365 @@
+"""Visitors: everyone who arrives at the shop's website or app, and their journeys to a sign-up.
+
+A visitor arrives through an ad click (bought by an `AdPlatform`) or organically. A click lands in a
+session unless the visitor bounces first. In each session the visitor signs up with some
+probability (higher on a return visit), otherwise may come back later through another channel,
+up to a number of sessions: the multi-touch journeys that attribution models try to recover. A
+sign-up makes the visitor a customer, whose first order follows the converting session by 1-24 h.
+
+Visitors are many and short-lived, so the pool handles them as arrays: each simulated day it takes
+that day's arrivals and the returns due that day together, in rounds (a return can fall on the
+same day), and keeps only open journeys between days.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Generator
+from dataclasses import dataclass
+
+import numpy as np
+import simpy
+
+from jaffle_sim.agents.ads import AdPlatform, Clicks
+from jaffle_sim.agents.customers import ORGANIC, Customers, NewCustomer
+from jaffle_sim.distributions import (
+    Buffered,
+    Distribution,
+    DistributionError,
+    HourProfile,
+    Mix,
+    OrderTiming,
+    coerce_and_check,
+)
+from jaffle_sim.events import DAY, HOUR, MINUTE, Click, EventLog, JourneyConverted, Session
+
+
+@dataclass(frozen=True)
+class TrafficBehaviour:
+    """Arrivals and sessions. Organic visitors per day are at growth 1 and an average weekday."""
+
+    organic_visitors_per_day: float
+    visit_hours: HourProfile
+    landing_share: float
+    organic_app_share: float
+    session_minutes: Distribution
+
+    def __post_init__(self) -> None:
+        coerce_and_check(self, dists=("session_minutes",), non_negative_dists=("session_minutes",),
+                         probabilities=("landing_share", "organic_app_share"),
+                         non_negative=("organic_visitors_per_day",))
+
+
+@dataclass(frozen=True)
+class JourneyBehaviour:
+    """How a visitor's journey unfolds from session to session until sign-up or leaving."""
+
+    first_visit_conversion: float
+    return_visit_conversion: float
+    return_probability: float
+    return_delay_hours: Distribution
+    return_channels: Mix
+    max_sessions: int
+    order_timing: OrderTiming
+
+    def __post_init__(self) -> None:
+        coerce_and_check(self, dists=("return_delay_hours",),
+                         non_negative_dists=("return_delay_hours",),
+                         probabilities=("first_visit_conversion", "return_visit_conversion",
+                                        "return_probability"))
+        if not isinstance(self.max_sessions, int) or self.max_sessions < 1:
+            raise DistributionError(f"max_sessions: must be a whole number >= 1, "
+                                    f"got {self.max_sessions!r}")
+
+
+@dataclass
+class _Touches:
+    """Touches (arrivals or returns) as parallel arrays; `channel` is a channel name each."""
+
+    at: np.ndarray
+    visitor: np.ndarray
+    number: np.ndarray
+    channel: np.ndarray
+
+    @staticmethod
+    def concat(parts: list[_Touches]) -> _Touches:
+        if not parts:
+            return _Touches(np.zeros(0), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64),
+                            np.zeros(0, dtype=object))
+        return _Touches(*(np.concatenate([getattr(p, f) for p in parts])
+                          for f in ("at", "visitor", "number", "channel")))
+
+    def take(self, mask: np.ndarray) -> _Touches:
+        return _Touches(self.at[mask], self.visitor[mask], self.number[mask], self.channel[mask])
+
+    def __len__(self) -> int:
+        return len(self.at)
+
+
+class SessionDesk:
+    """Hands out session ids (`w1..` website, `a1..` app) and records sessions opened by
+    customers one at a time."""
+
+    def __init__(self, platforms: dict[str, AdPlatform], traffic: TrafficBehaviour,
+                 rng: np.random.Generator, log: EventLog):
+        self.platforms = platforms
+        self.log = log
+        self.next_number = {"website": 1, "app": 1}
+        self.app_share = {name: p.behaviour.app_share for name, p in platforms.items()}
+        self.app_share[ORGANIC] = traffic.organic_app_share
+        self._u = Buffered(rng.random)
+        self._minutes = Buffered(lambda n: traffic.session_minutes.sample(rng, n))
+
+    def number(self, platform: str, n: int) -> list[str]:
+        start = self.next_number[platform]
+        self.next_number[platform] = start + n
+        prefix = "a" if platform == "app" else "w"
+        return [f"{prefix}{i}" for i in range(start, start + n)]
+
+    def open(self, at: float, visitor_id: int, customer_id: int, channel: str) -> str:
+        """A customer's session through `channel` (organic or a platform's retargeting ad)."""
+        ad_id = None
+        if channel != ORGANIC:
+            ad_id = self.platforms[channel].route_one(self._u())
+            if ad_id is None:
+                channel = ORGANIC
+        platform = "app" if self._u() < self.app_share[channel] else "website"
+        session_id = self.number(platform, 1)[0]
+        start = int(at)
+        end = start + max(MINUTE, int(self._minutes() * MINUTE))
+        source = None if channel == ORGANIC else channel
+        self.log.record(Session(session_id, visitor_id, customer_id, start, end, platform, source,
+                                ad_id))
+        if ad_id is not None:
+            self.log.record(Click(start, ad_id, channel, visitor_id, session_id))
+        return session_id
+
+
+class Visitors:
+    """The pool of visitors with open journeys."""
+
+    def __init__(self, traffic: TrafficBehaviour, journey: JourneyBehaviour,
+                 platforms: dict[str, AdPlatform], desk: SessionDesk, customers: Customers,
+                 rng: np.random.Generator, log: EventLog, first_visitor_id: int):
+        self.traffic = traffic
+        self.journey = journey
+        self.platforms = platforms
+        self.desk = desk
+        self.customers = customers
+        self.rng = rng
+        self.log = log
+        self.next_visitor = first_visitor_id
+        self._inbox: list[Clicks] = []
+        self._due: dict[int, list[_Touches]] = defaultdict(list)
+        # Open journeys: visitor -> (first touch time, session ids so far).
+        self._journeys: dict[int, tuple[int, list[str]]] = {}
+
+    def warm_up(self, days: int, paid_per_day: dict[str, float], organic_per_day: float) -> None:
+        """Simulate `days` days before day 0 without recording anything, so that day 0 starts with
+        the journeys already under way (returns due on day 0 and later). Sign-ups during the
+        warm-up are dropped: the customers acquired before day 0 are the existing customers."""
+        rng, hours = self.rng, self.traffic.visit_hours
+        for day in range(-days, 0):
+            parts = [self._arrivals(day * DAY + hours.sample_hours(rng, rng.poisson(rate)) * HOUR,
+                                    channel)
+                     for channel, rate in (*paid_per_day.items(), (ORGANIC, organic_per_day))]
+            batch = _Touches.concat([*parts, *self._due.pop(day, [])])
+            order = np.argsort(batch.at, kind="stable")
+            batch = batch.take(order)
+            fresh = batch.number == 1
+            batch.visitor[fresh] = np.arange(self.next_visitor, self.next_visitor + fresh.sum())
+            self.next_visitor += int(fresh.sum())
+            while len(batch):
+                done, later = self._visit(batch, np.full(len(batch), None, dtype=object))
+                for v, back, at in zip(batch.visitor.tolist(), done["back"].tolist(),
+                                       done["start"].tolist()):
+                    if back:
+                        self._journeys.setdefault(v, (at, []))
+                    else:
+                        self._journeys.pop(v, None)
+                today = later.at < (day + 1) * DAY
+                for d, touches in _by_day(later.take(~today)):
+                    self._due[d].append(touches)
+                batch = later.take(today)
+
+    def receive(self, clicks: Clicks) -> None:
+        """First-touch clicks bought by an ad platform for the current day."""
+        self._inbox.append(clicks)
+
+    @property
+    def open_journeys(self) -> int:
+        return len(self._journeys)
+
+    def process(self, env: simpy.Environment,
+                organic_scale: Callable[[int], float]) -> Generator[simpy.Event, None, None]:
+        """SimPy process: each day, after the ad platforms delivered, run the day's visits."""
+        while True:
+            yield env.timeout(0)  # the platforms' processes run first at the same instant
+            day = int(env.now // DAY)
+            self.run_day(env, day, organic_scale(day))
+            yield env.timeout((day + 1) * DAY - env.now)
+
+    # -- one day --------------------------------------------------------------------------------
+    def run_day(self, env: simpy.Environment, day: int, organic_scale: float) -> None:
+        rng, t = self.rng, self.traffic
+        ads: list[np.ndarray] = []
+        parts = []
+        for clicks in self._inbox:
+            parts.append(self._arrivals(clicks.at, clicks.platform))
+            ads.append(np.array(clicks.ad_ids, dtype=object))
+        self._inbox = []
+        n_organic = rng.poisson(t.organic_visitors_per_day * organic_scale)
+        parts.append(self._arrivals(day * DAY + t.visit_hours.sample_hours(rng, n_organic) * HOUR,
+                                    ORGANIC))
+        ads.append(np.full(n_organic, None, dtype=object))
+        arrivals = _Touches.concat(parts)
+        ad_of = np.concatenate(ads)
+        order = np.argsort(arrivals.at, kind="stable")
+        arrivals, ad_of = arrivals.take(order), ad_of[order]
+        arrivals.visitor = np.arange(self.next_visitor, self.next_visitor + len(arrivals))
+        self.next_visitor += len(arrivals)
+
+        due = _Touches.concat(self._due.pop(day, []))
+        due_ads = self._route(due.channel)  # may turn a channel without ads today organic
+        batch = _Touches.concat([arrivals, due])
+        batch_ads = np.concatenate([ad_of, due_ads])
+        day_end = (day + 1) * DAY
+        rounds = []
+        while len(batch):
+            done, later = self._visit(batch, batch_ads)
+            rounds.append(done)
+            today = later.at < day_end
+            for d, touches in _by_day(later.take(~today)):
+                self._due[d].append(touches)
+            batch = later.take(today)
+            batch_ads = self._route(batch.channel)
+        self._record(env, rounds)
+
+    def _arrivals(self, at: np.ndarray, channel: str) -> _Touches:
+        n = len(at)
+        return _Touches(np.asarray(at, dtype=float), np.zeros(n, dtype=np.int64),
+                        np.ones(n, dtype=np.int64), np.full(n, channel, dtype=object))
+
+    def _route(self, channels: np.ndarray) -> np.ndarray:
+        """Ads for return touches through a platform (today's running ads); organic if none."""
+        out = np.full(len(channels), None, dtype=object)
+        for name, platform in self.platforms.items():
+            idx = np.flatnonzero(channels == name)
+            if len(idx) == 0:
+                continue
+            chosen = platform.route_clicks(len(idx))
+            if chosen:
+                out[idx] = np.array(chosen, dtype=object)
+            else:
+                channels[idx] = ORGANIC
+        return out
+
+    def _visit(self, touches: _Touches, ad_ids: np.ndarray) -> tuple[dict, _Touches]:
+        """One round: clicks land or bounce; sessions end in sign-up, a planned return or leaving."""
+        rng, j, t = self.rng, self.journey, self.traffic
+        n = len(touches)
+        paid = touches.channel != ORGANIC
+        landed = ~paid | (rng.random(n) < t.landing_share)
+        app_share = np.array([self.desk.app_share[c] for c in touches.channel])
+        is_app = rng.random(n) < app_share
+        minutes = t.session_minutes.sample(rng, n)
+        start = touches.at.astype(np.int64)
+        end = start + np.maximum(MINUTE, (minutes * MINUTE).astype(np.int64))
+        p_convert = np.where(touches.number == 1, j.first_visit_conversion,
+                             j.return_visit_conversion)
+        u = rng.random(n)
+        convert = landed & (u < p_convert)
+        back = (landed & ~convert & (rng.random(n) < j.return_probability)
+                & (touches.number < j.max_sessions))
+        delay = j.return_delay_hours.sample(rng, int(back.sum())) * HOUR
+        channel = np.array(j.return_channels.labels, dtype=object)[
+            j.return_channels.sample_index(rng, int(back.sum()))]
+        later = _Touches(end[back] + np.maximum(delay, MINUTE), touches.visitor[back],
+                         touches.number[back] + 1, channel)
+        signup_at = start + (rng.random(n) * (end - start)).astype(np.int64)
+        done = {"touches": touches, "ad_id": ad_ids, "paid": paid, "landed": landed,
+                "is_app": is_app, "start": start, "end": end, "convert": convert, "back": back,
+                "signup_at": signup_at}
+        return done, later
+
+    def _record(self, env: simpy.Environment, rounds: list[dict]) -> None:
+        """Number today's sessions in time order, sign converters up in time order, record."""
+        if not rounds:
+            return
+        col = {k: np.concatenate([r[k] for r in rounds]) for k in rounds[0] if k != "touches"}
+        touches = _Touches.concat([r["touches"] for r in rounds])
+        order = np.lexsort((touches.visitor, touches.at))
+        touches = touches.take(order)
+        col = {k: v[order] for k, v in col.items()}
+        n = len(touches)
+        session_id = np.full(n, None, dtype=object)
+        for platform, mask in (("app", col["landed"] & col["is_app"]),
+                               ("website", col["landed"] & ~col["is_app"])):
+            idx = np.flatnonzero(mask)
+            session_id[idx] = np.array(self.desk.number(platform, len(idx)), dtype=object)
+        customer_id = np.full(n, None, dtype=object)
+
+        # Journeys: extend open ones, close those that end today.
+        journeys = self._journeys
+        visitors = touches.visitor.tolist()
+        landed, convert, back = col["landed"].tolist(), col["convert"].tolist(), col["back"].tolist()
+        starts = col["start"].tolist()
+        converters = []
+        for i in range(n):
+            v = visitors[i]
+            if not landed[i]:
+                journeys.pop(v, None)
+                continue
+            first_at, path = journeys.get(v) or (starts[i], [])
+            path.append(session_id[i])
+            if convert[i]:
+                journeys.pop(v, None)
+                converters.append((i, first_at, path))
+            elif back[i]:
+                journeys[v] = (first_at, path)
+            else:
+                journeys.pop(v, None)
+        self._sign_up(env, converters, touches, col, session_id, customer_id)
+
+        landed_idx = np.flatnonzero(col["landed"])
+        self.log.record_columns("session", {
+            "session_id": session_id[landed_idx].tolist(),
+            "visitor_id": touches.visitor[landed_idx],
+            "customer_id": customer_id[landed_idx].tolist(),
+            "started_at": col["start"][landed_idx],
+            "ended_at": col["end"][landed_idx],
+            "platform": np.where(col["is_app"][landed_idx], "app", "website").tolist(),
+            "utm_source": [None if c == ORGANIC else c for c in touches.channel[landed_idx]],
+            "ad_id": col["ad_id"][landed_idx].tolist(),
+        })
+        paid_idx = np.flatnonzero(col["paid"])
+        self.log.record_columns("click", {
+            "clicked_at": col["start"][paid_idx],
+            "ad_id": col["ad_id"][paid_idx].tolist(),
+            "platform": touches.channel[paid_idx].tolist(),
+            "visitor_id": touches.visitor[paid_idx],
+            "session_id": session_id[paid_idx].tolist(),
+        })
+
+    def _sign_up(self, env: simpy.Environment, converters: list, touches: _Touches, col: dict,
+                 session_id: np.ndarray, customer_id: np.ndarray) -> None:
+        if not converters:
+            return
+        converters.sort(key=lambda c: (int(col["signup_at"][c[0]]), c[0]))
+        idx = np.array([c[0] for c in converters])
+        clock_hours = (col["start"][idx] % DAY) / HOUR
+        gap = self.journey.order_timing.sample_gap_seconds(self.rng, clock_hours)
+        buys = self.rng.random(len(idx)) >= self.customers.behaviour.no_first_order_share
+        for k, (i, first_at, path) in enumerate(converters):
+            signed_up_at = int(col["signup_at"][i])
+            order_at = float(col["start"][i] + gap[k]) if buys[k] else None
+            new = NewCustomer(int(touches.visitor[i]), session_id[i], signed_up_at, order_at)
+            cid = self.customers.sign_up(env, new)
+            customer_id[i] = cid
+            self.log.record(JourneyConverted(cid, new.visitor_id, list(path), first_at,
+                                             signed_up_at))
+
+
+def _by_day(touches: _Touches) -> list[tuple[int, _Touches]]:
+    days = (touches.at // DAY).astype(np.int64)
+    return [(int(d), touches.take(days == d)) for d in np.unique(days)]

@@ -1,0 +1,215 @@
+"""The event vocabulary: immutable records of what happened in the shop, and the log that holds them.
+
+Time: every `*_at` field is whole seconds since the scenario start (midnight UTC of the first
+simulated day); only exporters turn it into timestamps. Money is integer cents. Each event kind is a
+`NamedTuple`; agents append one tuple per event (or a batch of columns for vectorised work) and the
+runner drains the log once per simulated day.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, NamedTuple
+
+import numpy as np
+
+MINUTE = 60
+HOUR = 3_600
+DAY = 86_400
+
+
+class AdLaunched(NamedTuple):
+    """An ad goes live on a platform for the days `start_day..end_day` (day numbers, inclusive)."""
+
+    ad_id: str
+    platform: str
+    medium: str
+    campaign: str
+    start_day: int
+    end_day: int
+    daily_budget_cents: int
+    ctr: float
+    cpm_cents: int
+
+
+class AdDay(NamedTuple):
+    """One ad's delivery on one simulated day: spend, impressions bought and clicks received."""
+
+    ad_id: str
+    platform: str
+    day: int
+    cost_cents: int
+    impressions: int
+    clicks: int
+
+
+class Click(NamedTuple):
+    """A click on an ad; `session_id` is empty when the visitor bounced before the page loaded."""
+
+    clicked_at: int
+    ad_id: str
+    platform: str
+    visitor_id: int
+    session_id: str | None
+
+
+class Session(NamedTuple):
+    """A website (`w..`) or app (`a..`) session. `customer_id` is set once the visitor has signed up."""
+
+    session_id: str
+    visitor_id: int
+    customer_id: int | None
+    started_at: int
+    ended_at: int
+    platform: str
+    utm_source: str | None
+    ad_id: str | None
+
+
+class SignedUp(NamedTuple):
+    """A visitor signs up during a session and becomes a customer (`session_id` empty for customers
+    who signed up before the simulated period)."""
+
+    signup_id: int
+    customer_id: int
+    visitor_id: int
+    session_id: str | None
+    first_name: str
+    last_name: str
+    email: str | None
+    hashed_password: str
+    signed_up_at: int
+
+
+class JourneyConverted(NamedTuple):
+    """Ground truth of an acquisition: every session of the visitor's journey, first to converting."""
+
+    customer_id: int
+    visitor_id: int
+    session_ids: list[str]
+    first_touch_at: int
+    converted_at: int
+
+
+class OrderPlaced(NamedTuple):
+    """An order and the session that led to it (ground truth of its conversion)."""
+
+    order_id: int
+    customer_id: int
+    ordered_at: int
+    amount_cents: int
+    session_id: str
+    is_first_order: bool
+
+
+class PaymentMade(NamedTuple):
+    """One of an order's one or two payments; the payments of an order sum to its amount."""
+
+    payment_id: int
+    order_id: int
+    method: str
+    amount_cents: int
+    paid_at: int
+
+
+class OrderStatusChanged(NamedTuple):
+    """An order moves to a new fulfilment status (`placed` is implied by `OrderPlaced`)."""
+
+    order_id: int
+    status: str
+    changed_at: int
+
+
+class CustomerChurned(NamedTuple):
+    """Ground truth: after this order the customer will not buy again."""
+
+    customer_id: int
+    churned_at: int
+
+
+EVENT_TYPES: dict[str, type[Any]] = {
+    "ad_launched": AdLaunched,
+    "ad_day": AdDay,
+    "click": Click,
+    "session": Session,
+    "signed_up": SignedUp,
+    "journey_converted": JourneyConverted,
+    "order_placed": OrderPlaced,
+    "payment_made": PaymentMade,
+    "order_status_changed": OrderStatusChanged,
+    "customer_churned": CustomerChurned,
+}
+
+
+class DayEvents:
+    """The events of one simulated day, as columns per kind (lists or numpy arrays)."""
+
+    def __init__(self, columns: dict[str, dict[str, Sequence[Any]]]):
+        self.columns = columns
+
+    def __getitem__(self, kind: str) -> dict[str, Sequence[Any]]:
+        return self.columns[kind]
+
+    def count(self, kind: str) -> int:
+        cols = self.columns[kind]
+        first = next(iter(cols.values()))
+        return len(first)
+
+    def counts(self) -> dict[str, int]:
+        return {kind: self.count(kind) for kind in self.columns}
+
+
+class EventLog:
+    """Per-kind buffers of the current day. `record` appends one event; `record_columns` appends a
+    vectorised batch. `drain` hands the day's events over and starts empty again, so memory holds
+    one day of events at most."""
+
+    def __init__(self) -> None:
+        self._rows: dict[str, list[tuple[Any, ...]]] = {kind: [] for kind in EVENT_TYPES}
+        self._batches: dict[str, list[dict[str, Sequence[Any]]]] = {k: [] for k in EVENT_TYPES}
+        self.totals: dict[str, int] = dict.fromkeys(EVENT_TYPES, 0)
+
+    def record(self, event: NamedTuple) -> None:
+        self._rows[_KIND_OF[type(event)]].append(event)
+
+    def record_columns(self, kind: str, columns: dict[str, Sequence[Any]]) -> None:
+        fields = EVENT_TYPES[kind]._fields
+        if tuple(columns) != fields:
+            raise ValueError(f"{kind} batch needs columns {fields}, got {tuple(columns)}")
+        self._batches[kind].append(columns)
+
+    def drain(self) -> DayEvents:
+        out: dict[str, dict[str, Sequence[Any]]] = {}
+        for kind, etype in EVENT_TYPES.items():
+            parts: list[dict[str, Sequence[Any]]] = list(self._batches[kind])
+            rows = self._rows[kind]
+            if rows:
+                parts.append(dict(zip(etype._fields, map(list, zip(*rows)))))
+            out[kind] = _concat(etype._fields, parts)
+            self._rows[kind] = []
+            self._batches[kind] = []
+        day = DayEvents(out)
+        for kind, n in day.counts().items():
+            self.totals[kind] += n
+        return day
+
+
+_KIND_OF = {etype: kind for kind, etype in EVENT_TYPES.items()}
+
+
+def _concat(fields: tuple[str, ...], parts: list[dict[str, Sequence[Any]]]) -> dict[str, Any]:
+    if not parts:
+        return {f: [] for f in fields}
+    if len(parts) == 1:
+        return dict(parts[0])
+    out: dict[str, Any] = {}
+    for f in fields:
+        chunks = [p[f] for p in parts]
+        if all(isinstance(c, np.ndarray) for c in chunks):
+            out[f] = np.concatenate(chunks)
+        else:
+            merged: list[Any] = []
+            for c in chunks:
+                merged.extend(c.tolist() if isinstance(c, np.ndarray) else c)
+            out[f] = merged
+    return out

@@ -1,0 +1,84 @@
+"""The model: owns the SimPy environment, the random streams and the event log, and wires the
+agents together (Mesa style: agents reach shared things through what the model hands them)."""
+
+from __future__ import annotations
+
+import numpy as np
+import simpy
+from faker import Faker
+
+from jaffle_sim.agents.ads import PLATFORMS, AdPlatform
+from jaffle_sim.agents.customers import Customers
+from jaffle_sim.agents.shop import Shop
+from jaffle_sim.agents.visitors import SessionDesk, Visitors
+from jaffle_sim.events import EventLog
+from jaffle_sim.simulation.clock import Calendar
+from jaffle_sim.simulation.scenario import Scenario
+from jaffle_sim.simulation.streams import Streams
+
+
+# Days of visitor journeys simulated (and not recorded) before day 0, so that the first days are
+# not missing the returns of journeys that began earlier. Longer than almost every journey.
+WARM_UP_DAYS = 14
+
+
+class ShopModel:
+    """One flavour of the simulated shop over a calendar."""
+
+    def __init__(self, scenario: Scenario, calendar: Calendar, seed: int,
+                 flavour: str = "training"):
+        self.scenario = s = scenario
+        self.calendar = calendar
+        self.streams = streams = Streams(seed, flavour)
+        self.env = env = simpy.Environment()
+        self.log = log = EventLog()
+        self._growth, self._audience = self._demand_curve(streams.generator("demand"))
+
+        self.platforms = {
+            name: AdPlatform(name, s.ads[name], streams.generator("ads", i), log,
+                             s.traffic.visit_hours)
+            for i, name in enumerate(PLATFORMS)}
+        self.shop = Shop(s.shop, streams.generator("shop"), log)
+        faker = Faker("en_US")
+        faker.seed_instance(streams.integer_seed("names"))
+        self.desk = SessionDesk(self.platforms, s.traffic, streams.generator("visitors", 1), log)
+        self.customers = Customers(
+            s.customers, s.journey.order_timing, s.traffic.visit_hours, s.demand.weekly,
+            calendar.start_weekday, streams.generator("customers"),
+            lambda: (faker.first_name(), faker.last_name()), log,
+            self.shop.place_order, self.desk.open)
+        existing = self.customers.sign_up_existing(env, first_visitor_id=1)
+        self.visitors = Visitors(s.traffic, s.journey, self.platforms, self.desk, self.customers,
+                                 streams.generator("visitors", 0), log,
+                                 first_visitor_id=existing + 1)
+        for platform in self.platforms.values():
+            platform.warm_start()
+        self.visitors.warm_up(
+            WARM_UP_DAYS,
+            {name: p.expected_clicks(*self.ad_scale(0)) for name, p in self.platforms.items()},
+            s.traffic.organic_visitors_per_day * self.organic_scale(0))
+        for platform in self.platforms.values():
+            env.process(platform.process(env, self.ad_scale, self.visitors.receive))
+        env.process(self.visitors.process(env, self.organic_scale))
+
+    def _demand_curve(self, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+        """Per day: budget growth, and audience size (weekly rhythm times daily noise, mean 1)."""
+        d = self.scenario.demand
+        days = np.arange(self.calendar.days + 1)
+        growth = (1.0 + d.growth_per_30_days) ** (days / 30.0)
+        weekly = np.asarray(d.weekly) / np.mean(d.weekly)
+        sigma = d.daily_noise_sigma
+        noise = np.exp(rng.normal(0.0, sigma, len(days)) - sigma * sigma / 2)
+        return growth, weekly[(self.calendar.start_weekday + days) % 7] * noise
+
+    def ad_scale(self, day: int) -> tuple[float, float]:
+        return float(self._growth[day]), float(self._audience[day])
+
+    def organic_scale(self, day: int) -> float:
+        return float(self._growth[day] * self._audience[day])
+
+    def close_day(self, day: int) -> None:
+        """End-of-day bookkeeping of agents that report per day."""
+        for platform in self.platforms.values():
+            platform.close_day(day)
+        self.shop.close_day(day)

@@ -1,0 +1,286 @@
+"""The scenario: every behaviour parameter of the shop, with its documented default.
+
+A `Scenario` is a frozen tree of dataclasses (one per agent's behaviour plus the market's
+`Demand`) holding numbers, mixes, hour profiles and distribution objects. It converts to and from a
+plain dict (the TOML form): `Scenario.from_dict` validates everything and names the key of any
+problem, and `scenario.updated({"journey.return_probability": 0.4})` returns a changed copy.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, is_dataclass
+from typing import Any
+
+from jaffle_sim.agents.ads import PLATFORMS, PlatformBehaviour
+from jaffle_sim.agents.customers import ORGANIC, CustomerBehaviour
+from jaffle_sim.agents.shop import ShopBehaviour
+from jaffle_sim.agents.visitors import JourneyBehaviour, TrafficBehaviour
+from jaffle_sim.distributions import (
+    Beta,
+    Distribution,
+    DistributionError,
+    Gamma,
+    HourProfile,
+    LogNormal,
+    Mix,
+    OrderTiming,
+    Uniform,
+    coerce_and_check,
+    from_dict,
+)
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+CHANNELS = (ORGANIC, *PLATFORMS)
+
+
+class ScenarioError(ValueError):
+    """A scenario key is unknown, missing or out of range; `key` is its dotted path."""
+
+    def __init__(self, key: str, problem: str):
+        super().__init__(f"{key}: {problem}" if key else problem)
+        self.key = key
+        self.problem = problem
+
+
+@dataclass(frozen=True)
+class Demand:
+    """The market around the shop: ad budgets and organic traffic grow by `growth_per_30_days`
+    (0.06 = +6% a month); traffic and purchases follow the `weekly` rhythm (Monday..Sunday,
+    relative weights) and a day-to-day log-normal fluctuation of `daily_noise_sigma`."""
+
+    growth_per_30_days: float
+    weekly: tuple[float, ...]
+    daily_noise_sigma: float
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "weekly", tuple(self.weekly))
+        coerce_and_check(self, non_negative=("daily_noise_sigma",))
+        if not (isinstance(self.growth_per_30_days, (int, float)) and self.growth_per_30_days > -1):
+            raise DistributionError("growth_per_30_days: must be a number > -1 (0.06 = +6% a "
+                                    f"month), got {self.growth_per_30_days!r}")
+        if len(self.weekly) != 7 or not all(isinstance(w, (int, float)) and w > 0
+                                            for w in self.weekly):
+            raise DistributionError("weekly: needs 7 weights > 0, Monday to Sunday")
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """Everything the simulated shop does, as data."""
+
+    demand: Demand
+    traffic: TrafficBehaviour
+    journey: JourneyBehaviour
+    ads: Mapping[str, PlatformBehaviour]
+    customers: CustomerBehaviour
+    shop: ShopBehaviour
+
+    def __post_init__(self) -> None:
+        if sorted(self.ads) != sorted(PLATFORMS):
+            raise ScenarioError("ads", f"needs exactly the platforms {', '.join(PLATFORMS)}")
+        for key, mix in (("journey.return_channels", self.journey.return_channels),
+                         ("customers.repeat_channels", self.customers.repeat_channels)):
+            unknown = set(mix.labels) - set(CHANNELS)
+            if unknown:
+                raise ScenarioError(key, f"unknown channel(s) {sorted(unknown)}; expected "
+                                         f"{', '.join(CHANNELS)}")
+        if self.ads["google"].app_share != 0 or self.ads["instagram"].app_share != 1:
+            raise ScenarioError("ads", "google traffic lands on the website (app_share = 0) and "
+                                       "instagram traffic in the app (app_share = 1)")
+
+    # -- conversions --------------------------------------------------------------------------
+    @classmethod
+    def default(cls) -> Scenario:
+        return default_scenario()
+
+    def to_dict(self) -> dict[str, Any]:
+        return _to_plain(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], base: Scenario | None = None) -> Scenario:
+        """Overlay `data` (nested, as in TOML) on `base` (default: the default scenario)."""
+        merged = _merge((base or default_scenario()).to_dict(), data, "")
+        return _build(cls, merged, "")
+
+    def updated(self, changes: Mapping[str, Any]) -> Scenario:
+        """A copy with dotted keys changed, e.g. {"traffic.organic_visitors_per_day": 300}."""
+        nested: dict[str, Any] = {}
+        for dotted, value in changes.items():
+            node = nested
+            *parents, leaf = dotted.split(".")
+            for part in parents:
+                node = node.setdefault(part, {})
+            node[leaf] = value
+        return Scenario.from_dict(nested, base=self)
+
+
+# -- plain-dict conversion ----------------------------------------------------------------------
+
+def _to_plain(value: Any) -> Any:
+    if isinstance(value, (Distribution, Mix, HourProfile)):
+        return value.to_dict()
+    if is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _to_plain(getattr(value, f.name)) for f in fields(value)}
+    if isinstance(value, Mapping):
+        return {k: _to_plain(v) for k, v in value.items()}
+    if isinstance(value, tuple):
+        return list(value)
+    return value
+
+
+def _merge(base: Any, overlay: Any, path: str) -> Any:
+    """Overlay a nested dict on the plain form of a scenario; unknown keys are errors. A table
+    with `kind` replaces a distribution; without it, it changes some of its parameters."""
+    if not isinstance(overlay, Mapping):
+        return overlay
+    if not isinstance(base, Mapping):
+        raise ScenarioError(path, f"expected a single value, got a table {dict(overlay)}")
+    if "kind" in overlay or _is_mix(base):
+        return dict(overlay)
+    out = dict(base)
+    for key, value in overlay.items():
+        where = f"{path}.{key}" if path else str(key)
+        if key not in base:
+            allowed = ", ".join(sorted(base))
+            raise ScenarioError(where, f"unknown key; expected one of: {allowed}")
+        out[key] = _merge(base[key], value, where)
+    return out
+
+
+def _is_mix(plain: Mapping[str, Any]) -> bool:
+    return bool(plain) and "kind" not in plain and all(
+        isinstance(v, (int, float)) and not isinstance(v, bool) for v in plain.values())
+
+
+def _build(cls: type, data: Any, path: str) -> Any:
+    if not isinstance(data, Mapping):
+        raise ScenarioError(path, f"expected a table, got {data!r}")
+    hints = typing.get_type_hints(cls)
+    kwargs = {}
+    for f in fields(cls):
+        where = f"{path}.{f.name}" if path else f.name
+        if f.name not in data:
+            if f.default is not dataclasses.MISSING:
+                continue
+            raise ScenarioError(where, "missing")
+        kwargs[f.name] = _convert(hints[f.name], data[f.name], where)
+    try:
+        return cls(**kwargs)
+    except ScenarioError:
+        raise
+    except DistributionError as exc:
+        field, _, problem = str(exc).partition(": ")
+        if problem and field in kwargs:
+            raise ScenarioError(f"{path}.{field}" if path else field, problem) from None
+        raise ScenarioError(path, str(exc)) from None
+
+
+def _convert(hint: Any, value: Any, where: str) -> Any:
+    origin = typing.get_origin(hint)
+    try:
+        if hint is Distribution:
+            return from_dict(value)
+        if hint is Mix:
+            if not isinstance(value, Mapping):
+                raise DistributionError("expected a table of category = share")
+            return Mix(dict(value))
+        if hint is HourProfile:
+            if not isinstance(value, (list, tuple)):
+                raise DistributionError("expected a list of 24 hourly weights")
+            return HourProfile(tuple(value))
+        if isinstance(hint, type) and is_dataclass(hint):
+            return _build(hint, value, where)
+        if origin in (Mapping, dict, typing.Mapping) or hint is Mapping:
+            if not isinstance(value, Mapping):
+                raise DistributionError("expected a table")
+            _, item = typing.get_args(hint)
+            return {k: _convert(item, v, f"{where}.{k}") for k, v in value.items()}
+        if origin is tuple:
+            if not isinstance(value, (list, tuple)):
+                raise DistributionError("expected a list of numbers")
+            return tuple(_number(v) for v in value)
+        if hint is float:
+            return _number(value)
+        if hint is int:
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise DistributionError(f"expected a whole number, got {value!r}")
+            return value
+        if origin in (typing.Union, types.UnionType):
+            return value
+    except DistributionError as exc:
+        raise ScenarioError(where, str(exc)) from None
+    return value
+
+
+def _number(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise DistributionError(f"expected a number, got {value!r}")
+    return float(value)
+
+
+# -- the default scenario -----------------------------------------------------------------------
+
+# Relative weight of each hour (0-23 UTC). Orders peak at lunch (the original jaffle shop profile);
+# visits come earlier in the day, so that most orders follow their session on the same day.
+ORDER_HOURS = (1, 1, 1, 1, 1, 2, 3, 4, 5, 6, 7, 8, 9, 8, 7, 6, 5, 4, 3, 2, 2, 1, 1, 1)
+VISIT_HOURS = (1, 1, 1, 1, 1, 2, 4, 6, 8, 9, 9, 8, 7, 6, 5, 5, 5, 5, 5, 5, 4, 3, 2, 1)
+CAMPAIGNS = Mix({"spring_sale": 0.2, "holiday_deals": 0.15, "retargeting": 0.2,
+                 "brand_awareness": 0.2, "flash_sale": 0.1, "new_menu": 0.15})
+
+
+def default_scenario() -> Scenario:
+    """The documented default: a 60-day run lands near 2,000 customers, 15,000 orders and
+    14,000 ad rows (the volumes of the original description)."""
+    ad_days = Uniform(30, 60)
+    budget = LogNormal(median=300, sigma=0.6, low=50, high=5_000)
+    return Scenario(
+        demand=Demand(growth_per_30_days=0.06, weekly=(0.95, 0.93, 0.96, 1.0, 1.06, 1.1, 1.0),
+                      daily_noise_sigma=0.07),
+        traffic=TrafficBehaviour(
+            organic_visitors_per_day=250, visit_hours=HourProfile(VISIT_HOURS),
+            landing_share=0.9, organic_app_share=0.55,
+            session_minutes=LogNormal(median=6, sigma=0.75, low=1, high=45)),
+        journey=JourneyBehaviour(
+            first_visit_conversion=0.006, return_visit_conversion=0.04, return_probability=0.3,
+            return_delay_hours=LogNormal(median=20, sigma=1.0, low=2, high=240),
+            return_channels=Mix({"organic": 0.4, "google": 0.25, "facebook": 0.2,
+                                 "instagram": 0.15}),
+            max_sessions=6,
+            order_timing=OrderTiming(same_day_share=0.7, order_hours=HourProfile(ORDER_HOURS))),
+        ads={
+            "google": PlatformBehaviour(
+                launches_per_day=1.75, duration_days=ad_days, daily_budget_cents=budget,
+                ctr=Uniform(0.02, 0.08), cpm_cents=LogNormal(median=9_000, sigma=0.3),
+                app_share=0.0, campaigns=CAMPAIGNS,
+                media=Mix({"paid_search": 0.5, "shopping": 0.2, "display": 0.15, "video": 0.15})),
+            "facebook": PlatformBehaviour(
+                launches_per_day=1.75, duration_days=ad_days, daily_budget_cents=budget,
+                ctr=Uniform(0.01, 0.05), cpm_cents=LogNormal(median=2_500, sigma=0.3),
+                app_share=0.5, campaigns=CAMPAIGNS,
+                media=Mix({"social": 0.6, "cpc": 0.15, "display": 0.1, "video": 0.15})),
+            "instagram": PlatformBehaviour(
+                launches_per_day=1.75, duration_days=ad_days, daily_budget_cents=budget,
+                ctr=Uniform(0.01, 0.04), cpm_cents=LogNormal(median=2_000, sigma=0.3),
+                app_share=1.0, campaigns=CAMPAIGNS,
+                media=Mix({"social": 0.6, "video": 0.3, "display": 0.1})),
+        },
+        customers=CustomerBehaviour(
+            existing_customers=1_000, existing_history_days=365,
+            purchase_rate_per_day=Gamma(mean_value=0.2, shape=0.9),
+            churn_after_order=Beta(mean_value=0.04, concentration=20),
+            repeat_channels=Mix({"organic": 0.72, "google": 0.1, "facebook": 0.1,
+                                 "instagram": 0.08}),
+            no_first_order_share=0.05, email_missing_share=0.01),
+        shop=ShopBehaviour(
+            order_amount_cents=LogNormal(median=1_800, sigma=0.45, low=300, high=12_000),
+            second_payment_share=0.15,
+            payment_methods=Mix({"credit_card": 0.49, "bank_transfer": 0.29, "coupon": 0.12,
+                                 "gift_card": 0.10}),
+            ship_hours=LogNormal(median=20, sigma=0.6, low=1, high=96),
+            deliver_hours=LogNormal(median=48, sigma=0.5, low=4, high=168),
+            return_share=0.06, return_request_days=Uniform(1, 10),
+            return_processing_days=Uniform(1, 6)),
+    )
