@@ -1,0 +1,146 @@
+"""Projections of the event log onto the shop's raw tables (the data contract's columns).
+
+Every table is derived from events; nothing is written by hand. Most tables only grow, so a day's
+events give that day's new rows. Orders change status as they age: `OrderBook` keeps the orders
+whose status can still change and hands over the ones that are settled.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from jaffle_sim.events import DAY, DayEvents
+from jaffle_sim.exporters.output import ACCOUNT_COLUMNS, AD_COLUMNS, SESSION_COLUMNS
+
+TIMESTAMP = pa.timestamp("s")
+
+
+def timestamps(seconds: Any, epoch: int) -> pa.Array:
+    """Clock seconds -> naive UTC timestamps (CSV: `YYYY-MM-DD HH:MM:SS`)."""
+    return pa.array(np.asarray(seconds, dtype=np.int64) + epoch, TIMESTAMP)
+
+
+def dates(days: Any, epoch: int) -> pa.Array:
+    """Day numbers -> dates."""
+    return pa.array(np.asarray(days, dtype=np.int64) + epoch // DAY, pa.int32()).cast(pa.date32())
+
+
+def dollars(cents: Any) -> pa.Array:
+    """Integer cents -> dollars with two decimals."""
+    return pa.array([Decimal(int(c)).scaleb(-2) for c in cents], pa.decimal128(14, 2))
+
+
+def _table(columns: tuple[str, ...], arrays: list[Any]) -> pa.Table:
+    return pa.Table.from_arrays(arrays, names=list(columns))
+
+
+class Projector:
+    """Turns one flavour's daily events into the new rows of each table."""
+
+    def __init__(self, epoch: int, flavour: str):
+        self.epoch = epoch
+        self.flavour = flavour
+        self._ads: dict[str, tuple[str, str]] = {}  # ad_id -> (medium, campaign)
+
+    def account_rows(self, events: DayEvents) -> dict[str, pa.Table]:
+        """New rows of customers, signups and payments (orders go through `OrderBook`)."""
+        s, p, f = events["signed_up"], events["payment_made"], self.flavour
+        return {
+            f"raw_customers_{f}": _table(ACCOUNT_COLUMNS["customers"], [
+                pa.array(s["customer_id"], pa.int64()), pa.array(s["first_name"], pa.string()),
+                pa.array(s["last_name"], pa.string())]),
+            f"raw_signups_{f}": _table(ACCOUNT_COLUMNS["signups"], [
+                pa.array(s["signup_id"], pa.int64()), pa.array(s["customer_id"], pa.int64()),
+                pa.array(s["email"], pa.string()), pa.array(s["hashed_password"], pa.string()),
+                timestamps(s["signed_up_at"], self.epoch)]),
+            f"raw_payments_{f}": _table(ACCOUNT_COLUMNS["payments"], [
+                pa.array(p["payment_id"], pa.int64()), pa.array(p["order_id"], pa.int64()),
+                pa.array(p["method"], pa.string()), pa.array(p["amount_cents"], pa.int64())]),
+        }
+
+    def session_rows(self, events: DayEvents) -> dict[str, pa.Table]:
+        s = events["session"]
+        platform = np.asarray(s["platform"], dtype=object)
+        by_start = np.argsort(np.asarray(s["started_at"], dtype=np.int64), kind="stable")
+        out = {}
+        for name in ("website", "app"):
+            idx = by_start[platform[by_start] == name]
+            out[f"stg_{name}_sessions"] = _table(SESSION_COLUMNS, [
+                pa.array(_pick(s["session_id"], idx), pa.string()),
+                pa.array(_pick(s["customer_id"], idx), pa.int64()),
+                timestamps(_pick(s["started_at"], idx), self.epoch),
+                timestamps(_pick(s["ended_at"], idx), self.epoch),
+                pa.array(_pick(s["utm_source"], idx), pa.string()),
+                pa.array(_pick(s["ad_id"], idx), pa.string()),
+                pa.array(_pick(s["visitor_id"], idx), pa.int64())])
+        return out
+
+    def ad_rows(self, events: DayEvents) -> dict[str, pa.Table]:
+        launched = events["ad_launched"]
+        for ad_id, medium, campaign in zip(launched["ad_id"], launched["medium"],
+                                           launched["campaign"]):
+            self._ads[ad_id] = (medium, campaign)
+        d = events["ad_day"]
+        platform = np.asarray(d["platform"], dtype=object)
+        out = {}
+        for name in ("google", "facebook", "instagram"):
+            idx = np.flatnonzero(platform == name)
+            ad_ids = _pick(d["ad_id"], idx)
+            out[f"stg_{name}_ads"] = _table(AD_COLUMNS, [
+                pa.array(ad_ids, pa.string()), dates(_pick(d["day"], idx), self.epoch),
+                pa.array([self._ads[a][0] for a in ad_ids], pa.string()),
+                pa.array([self._ads[a][1] for a in ad_ids], pa.string()),
+                dollars(_pick(d["cost_cents"], idx)),
+                pa.array(_pick(d["impressions"], idx), pa.int64()),
+                pa.array(_pick(d["clicks"], idx), pa.int64())])
+        return out
+
+
+class OrderBook:
+    """Orders whose status may still change. An order is settled (its status final) once it is
+    older than `settle_after` seconds; ids grow with time, so settled orders form a prefix."""
+
+    def __init__(self, epoch: int, settle_after: float):
+        self.epoch = epoch
+        self.settle_after = settle_after
+        self._live: dict[int, list[Any]] = {}  # order id -> [user_id, ordered_at, status]
+
+    def apply(self, events: DayEvents) -> None:
+        o = events["order_placed"]
+        for order_id, customer_id, at in zip(o["order_id"], o["customer_id"], o["ordered_at"]):
+            self._live[order_id] = [customer_id, at, "placed"]
+        c = events["order_status_changed"]
+        for order_id, status in zip(c["order_id"], c["status"]):
+            row = self._live.get(order_id)
+            if row is None:
+                raise RuntimeError(f"order {order_id} changed status after it was settled")
+            row[2] = status
+
+    def settle(self, now: int) -> pa.Table:
+        """Remove and return the orders placed more than `settle_after` seconds before `now`."""
+        settled = []
+        for order_id, row in self._live.items():
+            if row[1] > now - self.settle_after:
+                break
+            settled.append(order_id)
+        rows = [(i, *self._live.pop(i)) for i in settled]
+        return self._as_table(rows)
+
+    def live(self) -> pa.Table:
+        return self._as_table([(i, *row) for i, row in self._live.items()])
+
+    def _as_table(self, rows: list[tuple[Any, ...]]) -> pa.Table:
+        cols = list(zip(*rows)) if rows else [[], [], [], []]
+        return _table(ACCOUNT_COLUMNS["orders"], [
+            pa.array(cols[0], pa.int64()), pa.array(cols[1], pa.int64()),
+            timestamps(cols[2], self.epoch), pa.array(cols[3], pa.string())])
+
+
+def _pick(values: Any, idx: np.ndarray) -> list[Any]:
+    if isinstance(values, np.ndarray):
+        return values[idx].tolist()
+    return [values[i] for i in idx]
