@@ -1,0 +1,33 @@
+{#
+    A 64-bit floating point type. dbt.type_float() is `float`, which is only
+    32 bits on DuckDB: attribution weights such as 0.4 would come out as
+    0.4000000059604645.
+#}
+{% macro type_double() -%}
+    {{ return(adapter.dispatch('type_double', 'jaffle_sim')()) }}
+{%- endmacro %}
+
+{% macro default__type_double() -%}
+    double precision
+{%- endmacro %}
+
+{% macro bigquery__type_double() -%}
+    float64
+{%- endmacro %}
+
+
+{#
+    An attribution weight as a double rounded to 10 decimals. Postgres has no
+    round(double precision, int), hence the detour through numeric there.
+#}
+{% macro round_weight(expression) -%}
+    {{ return(adapter.dispatch('round_weight', 'jaffle_sim')(expression)) }}
+{%- endmacro %}
+
+{% macro default__round_weight(expression) -%}
+    cast(round(cast(({{ expression }}) as {{ type_double() }}), 10) as {{ type_double() }})
+{%- endmacro %}
+
+{% macro postgres__round_weight(expression) -%}
+    cast(round(cast(({{ expression }}) as numeric), 10) as {{ type_double() }})
+{%- endmacro %}

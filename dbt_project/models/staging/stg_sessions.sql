@@ -1,0 +1,53 @@
+{{ depends_on_seed('stg_website_sessions') }}
+{{ depends_on_seed('stg_app_sessions') }}
+
+with
+
+website_source as (
+
+    select * from {{ source('marketing', 'stg_website_sessions') }}
+
+),
+
+app_source as (
+
+    select * from {{ source('marketing', 'stg_app_sessions') }}
+
+),
+
+unioned as (
+
+    {% for platform, relation in [('website', 'website_source'), ('app', 'app_source')] %}
+    select
+        session_id,
+        '{{ platform }}' as platform,
+        visitor_id,
+        customer_id,
+        started_at,
+        ended_at,
+        utm_source,
+        ad_id
+
+    from {{ relation }}
+    {% if not loop.last %}union all{% endif %}
+    {% endfor %}
+
+),
+
+renamed as (
+
+    select
+        session_id,
+        platform,
+        {{ dbt.safe_cast('visitor_id', api.Column.translate_type('integer')) }} as visitor_id,
+        {{ dbt.safe_cast('customer_id', api.Column.translate_type('integer')) }} as customer_id,
+        {{ dbt.safe_cast('started_at', dbt.type_timestamp()) }} as started_at,
+        {{ dbt.safe_cast('ended_at', dbt.type_timestamp()) }} as ended_at,
+        utm_source,
+        ad_id
+
+    from unioned
+
+)
+
+select * from renamed
