@@ -367,10 +367,13 @@ class HourProfile:
 
 @dataclass(frozen=True)
 class OrderTiming:
-    """When an order follows the session that led to it: `min_gap_hours`..`max_gap_hours` later, on
-    the session's calendar day with probability `same_day_share` (else the next day), at a clock
-    time drawn from `order_hours` within what that allows. Where only one of the two days is
-    possible (a session late at night), that day is taken."""
+    """When an order follows the session that led to it: `min_gap_hours`..`max_gap_hours` later,
+    at a clock time drawn from `order_hours` on either the session's calendar day or the next.
+
+    Which day is tilted by how much of the order-hour profile each day's window holds (a session
+    at 22:30 leaves little of today's profile, so its order mostly comes tomorrow), with a tilt
+    solved so that `same_day_share` of the orders fall on their session's day when session start
+    times follow the profile given to `tilt_for`."""
 
     same_day_share: float
     order_hours: HourProfile
@@ -385,23 +388,45 @@ class OrderTiming:
         _check(_finite(self.max_gap_hours) and self.min_gap_hours < self.max_gap_hours <= 24,
                f"max_gap_hours: must be above min_gap_hours and at most 24, got {self.max_gap_hours}")
 
-    def sample_gap_seconds(self, rng: np.random.Generator, session_clock_hours: np.ndarray,
-                           ) -> np.ndarray:
-        """Seconds from each session start (clock time in hours, 0-24) to its order."""
-        h = np.asarray(session_clock_hours, dtype=float)
-        n = len(h)
-        lo_same = h + self.min_gap_hours
+    def _windows(self, h: np.ndarray) -> tuple[np.ndarray, ...]:
+        """Order clock-time windows and their profile mass, same day and next day."""
+        prof = self.order_hours
+        lo_same = np.minimum(h + self.min_gap_hours, 24.0)
         hi_same = np.minimum(24.0, h + self.max_gap_hours)
         lo_next = np.maximum(0.0, h + self.min_gap_hours - 24.0)
-        hi_next = np.minimum(24.0, h + self.max_gap_hours - 24.0)
-        prof = self.order_hours
-        mass_same = np.where(lo_same < hi_same, prof.cdf(hi_same) - prof.cdf(np.minimum(lo_same, 24)), 0)
-        mass_next = np.where(lo_next < hi_next, prof.cdf(hi_next) - prof.cdf(lo_next), 0)
-        same = rng.random(n) < self.same_day_share
-        same = np.where(mass_next <= 0, True, np.where(mass_same <= 0, False, same))
+        hi_next = np.clip(h + self.max_gap_hours - 24.0, 0.0, 24.0)
+        mass_same = np.maximum(prof.cdf(hi_same) - prof.cdf(lo_same), 0.0)
+        mass_next = np.maximum(prof.cdf(hi_next) - prof.cdf(lo_next), 0.0)
+        return lo_same, hi_same, lo_next, hi_next, mass_same, mass_next
+
+    @staticmethod
+    def _p_same(tilt: float, mass_same: np.ndarray, mass_next: np.ndarray) -> np.ndarray:
+        a, b = tilt * mass_same, (1.0 - tilt) * mass_next
+        total = a + b
+        return np.divide(a, total, out=(mass_same > 0).astype(float), where=total > 0)
+
+    def tilt_for(self, session_hours: HourProfile) -> float:
+        """The tilt that gives `same_day_share` for sessions starting as `session_hours` says."""
+        grid = (np.arange(24 * 12) + 0.5) / 12  # every 5 minutes
+        weight = np.asarray(session_hours.weights)[grid.astype(int)]
+        weight = weight / weight.sum()
+        *_, mass_same, mass_next = self._windows(grid)
+        lo, hi = 0.0, 1.0
+        for _ in range(60):
+            mid = (lo + hi) / 2
+            share = float(weight @ self._p_same(mid, mass_same, mass_next))
+            lo, hi = (mid, hi) if share < self.same_day_share else (lo, mid)
+        return (lo + hi) / 2
+
+    def sample_gap_seconds(self, rng: np.random.Generator, session_clock_hours: np.ndarray,
+                           tilt: float) -> np.ndarray:
+        """Seconds from each session start (clock time in hours, 0-24) to its order."""
+        h = np.asarray(session_clock_hours, dtype=float)
+        lo_same, hi_same, lo_next, hi_next, mass_same, mass_next = self._windows(h)
+        same = rng.random(len(h)) < self._p_same(tilt, mass_same, mass_next)
         lo = np.where(same, lo_same, lo_next)
         hi = np.where(same, hi_same, hi_next)
-        clock = prof.sample_between(rng, lo, hi)
+        clock = self.order_hours.sample_between(rng, lo, hi)
         gap_hours = np.where(same, clock - h, clock + 24.0 - h)
         return gap_hours * 3600.0
 

@@ -93,9 +93,11 @@ class Customers:
         self._channel = Buffered(lambda n: b.repeat_channels.sample_index(rng, n))
         self._channels = b.repeat_channels.labels
 
+        tilt = order_timing.tilt_for(visit_hours)
+
         def session_then_gap(n: int) -> np.ndarray:
             hours = visit_hours.sample_hours(rng, n)
-            return np.stack([hours, order_timing.sample_gap_seconds(rng, hours)], axis=1)
+            return np.stack([hours, order_timing.sample_gap_seconds(rng, hours, tilt)], axis=1)
 
         self._session_gap = Buffered(session_then_gap)
 
@@ -129,51 +131,61 @@ class Customers:
     # -- life -------------------------------------------------------------------------------------
     def life(self, env: simpy.Environment, customer_id: int, new: NewCustomer, rate: float,
              churn: float) -> Generator[simpy.Event, None, None]:
-        """SimPy process of one customer: first order (if any), then repeat purchases.
+        """SimPy process of one customer: purchase needs arrive as a Poisson process of `rate` a
+        day; each opens a session and an order follows it. After any order the customer may
+        churn, which ends the needs (an order already on its way still comes).
 
         A customer who joined before day 0 is already mid-way: a need that arose the day before
-        day 0 opens its (organic) session then and is ordered on day 0."""
+        day 0 opens its (organic) session then and may be ordered on day 0."""
+        churned = [False]
         visitor = new.visitor_id
-        since = float(env.now)
         if new.existing:
             since = -float(DAY)
         else:
             if new.first_order_at is None or new.session_id is None:
                 return  # signed up but never orders
-            yield env.timeout(max(0.0, new.first_order_at - env.now))
-            self.place_order(env.now, customer_id, new.session_id, True)
-            if self._u() < churn:
-                yield from self._churn(env, customer_id)
-                return
-        while rate > 0:
-            session_at, gap = self._next_need(since, rate)
-            since = session_at + gap
+            self._order_later(env, new.first_order_at, customer_id, new.session_id, True, churn,
+                              churned)
+            since = float(new.signed_up_at)
+        last_session = env.now if not new.existing else -float("inf")
+        while rate > 0 and not churned[0]:
+            since, session_at, gap = self._next_need(since, last_session, rate)
+            last_session = session_at
             if session_at + gap < env.now:
                 continue  # a need before day 0 that was served before day 0
             if session_at >= env.now:
                 yield env.timeout(session_at - env.now)
+                if churned[0]:
+                    return
                 channel = self._channels[self._channel()]
             else:
                 channel = ORGANIC  # before day 0 no ads are simulated
             session_id = self.open_session(session_at, visitor, customer_id, channel)
-            yield env.timeout(session_at + gap - env.now)
-            self.place_order(env.now, customer_id, session_id, False)
-            if self._u() < churn:
-                yield from self._churn(env, customer_id)
-                return
+            self._order_later(env, session_at + gap, customer_id, session_id, False, churn,
+                              churned)
 
-    def _churn(self, env: simpy.Environment,
-               customer_id: int) -> Generator[simpy.Event, None, None]:
-        self.active -= 1
-        self.log.record(CustomerChurned(customer_id, int(env.now)))
-        yield env.timeout(0)
+    def _order_later(self, env: simpy.Environment, at: float, customer_id: int, session_id: str,
+                     first: bool, churn: float, churned: list[bool]) -> None:
+        """Place the order at `at`; then, with probability `churn`, the customer stops buying."""
 
-    def _next_need(self, now: float, rate: float) -> tuple[float, float]:
-        """When the next purchase need opens a session, and the gap from it to the order.
+        def place(_: simpy.Event) -> None:
+            self.place_order(env.now, customer_id, session_id, first)
+            if not churned[0] and self._u() < churn:
+                churned[0] = True
+                self.active -= 1
+                self.log.record(CustomerChurned(customer_id, int(env.now)))
+
+        env.timeout(max(0.0, at - env.now)).callbacks.append(place)
+
+    def _next_need(self, since: float, last_session: float,
+                   rate: float) -> tuple[float, float, float]:
+        """The next purchase need after time `since` (seconds): its time, the start of the
+        session it opens and the gap from that session to the order.
 
         Needs form a Poisson process of `rate` per day thinned by the weekly rhythm; the session
-        starts on the need's day at a clock time from the visit profile (never in the past)."""
-        t = now / DAY
+        starts on the need's day at a clock time from the visit profile (a day later if that is
+        not after the last session)."""
+        t = since / DAY
         peak = rate * self._weekly_peak
         while True:
             t += -math.log(1.0 - self._u()) / peak
@@ -182,9 +194,9 @@ class Customers:
                 break
         hours, gap = self._session_gap()
         session_at = math.floor(t) * DAY + hours * 3600.0
-        if session_at <= now:
+        while session_at <= last_session:
             session_at += DAY
-        return session_at, gap
+        return t * DAY, session_at, gap
 
 
 def _slug(name: str) -> str:

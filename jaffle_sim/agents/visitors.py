@@ -153,6 +153,7 @@ class Visitors:
         self._due: dict[int, list[_Touches]] = defaultdict(list)
         # Open journeys: visitor -> (first touch time, session ids so far).
         self._journeys: dict[int, tuple[int, list[str]]] = {}
+        self._tilt = journey.order_timing.tilt_for(traffic.visit_hours)
 
     def warm_up(self, days: int, paid_per_day: dict[str, float], organic_per_day: float) -> None:
         """Simulate `days` days before day 0 without recording anything, so that day 0 starts with
@@ -348,7 +349,7 @@ class Visitors:
         converters.sort(key=lambda c: (int(col["signup_at"][c[0]]), c[0]))
         idx = np.array([c[0] for c in converters])
         clock_hours = (col["start"][idx] % DAY) / HOUR
-        gap = self.journey.order_timing.sample_gap_seconds(self.rng, clock_hours)
+        gap = self.journey.order_timing.sample_gap_seconds(self.rng, clock_hours, self._tilt)
         buys = self.rng.random(len(idx)) >= self.customers.behaviour.no_first_order_share
         for k, (i, first_at, path) in enumerate(converters):
             signed_up_at = int(col["signup_at"][i])

@@ -244,7 +244,7 @@ def default_scenario() -> Scenario:
             landing_share=0.9, organic_app_share=0.55,
             session_minutes=LogNormal(median=6, sigma=0.75, low=1, high=45)),
         journey=JourneyBehaviour(
-            first_visit_conversion=0.006, return_visit_conversion=0.04, return_probability=0.3,
+            first_visit_conversion=0.0045, return_visit_conversion=0.03, return_probability=0.3,
             return_delay_hours=LogNormal(median=20, sigma=1.0, low=2, high=240),
             return_channels=Mix({"organic": 0.4, "google": 0.25, "facebook": 0.2,
                                  "instagram": 0.15}),
@@ -269,7 +269,7 @@ def default_scenario() -> Scenario:
         },
         customers=CustomerBehaviour(
             existing_customers=1_000, existing_history_days=365,
-            purchase_rate_per_day=Gamma(mean_value=0.2, shape=0.9),
+            purchase_rate_per_day=Gamma(mean_value=0.22, shape=0.9),
             churn_after_order=Beta(mean_value=0.04, concentration=20),
             repeat_channels=Mix({"organic": 0.72, "google": 0.1, "facebook": 0.1,
                                  "instagram": 0.08}),
