@@ -236,9 +236,10 @@ class Scipy(Distribution):
     kwds: Mapping[str, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        _check(isinstance(getattr(stats, self.name, None), stats.rv_continuous)
-               or isinstance(getattr(stats, self.name, None), stats.rv_discrete),
-               f"scipy.stats has no distribution named {self.name!r}")
+        _check(
+            isinstance(getattr(stats, self.name, None), (stats.rv_continuous, stats.rv_discrete)),
+            f"scipy.stats has no distribution named {self.name!r}",
+        )
         object.__setattr__(self, "args", tuple(self.args))
         object.__setattr__(self, "kwds", dict(self.kwds))
         try:
@@ -269,8 +270,12 @@ class Scipy(Distribution):
         return (float(lo), float(hi))
 
     def to_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, "name": self.name, "args": list(self.args),
-                "kwds": dict(self.kwds)}
+        return {
+            "kind": self.kind,
+            "name": self.name,
+            "args": list(self.args),
+            "kwds": dict(self.kwds),
+        }
 
 
 @dataclass(frozen=True, repr=False)
@@ -339,7 +344,9 @@ class HourProfile:
         """n clock times in hours (fractional, 0 <= h < 24)."""
         return self.sample_between(rng, np.zeros(n), np.full(n, 24.0))
 
-    def sample_between(self, rng: np.random.Generator, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    def sample_between(
+        self, rng: np.random.Generator, lo: np.ndarray, hi: np.ndarray
+    ) -> np.ndarray:
         """Clock times in hours, each drawn from the profile restricted to [lo_i, hi_i]."""
         cum = self._cum
         a, b = self.cdf(lo), self.cdf(hi)
@@ -381,12 +388,18 @@ class OrderTiming:
     max_gap_hours: float = 24.0
 
     def __post_init__(self) -> None:
-        _check(_finite(self.same_day_share) and 0 <= self.same_day_share <= 1,
-               f"same_day_share: must be a probability in [0, 1], got {self.same_day_share}")
-        _check(_finite(self.min_gap_hours) and self.min_gap_hours >= 0,
-               f"min_gap_hours: must be >= 0, got {self.min_gap_hours}")
-        _check(_finite(self.max_gap_hours) and self.min_gap_hours < self.max_gap_hours <= 24,
-               f"max_gap_hours: must be above min_gap_hours and at most 24, got {self.max_gap_hours}")
+        _check(
+            _finite(self.same_day_share) and 0 <= self.same_day_share <= 1,
+            f"same_day_share: must be a probability in [0, 1], got {self.same_day_share}",
+        )
+        _check(
+            _finite(self.min_gap_hours) and self.min_gap_hours >= 0,
+            f"min_gap_hours: must be >= 0, got {self.min_gap_hours}",
+        )
+        _check(
+            _finite(self.max_gap_hours) and self.min_gap_hours < self.max_gap_hours <= 24,
+            f"max_gap_hours: must exceed min_gap_hours and be <= 24, got {self.max_gap_hours}",
+        )
 
     def _windows(self, h: np.ndarray) -> tuple[np.ndarray, ...]:
         """Order clock-time windows and their profile mass, same day and next day."""
@@ -418,8 +431,9 @@ class OrderTiming:
             lo, hi = (mid, hi) if share < self.same_day_share else (lo, mid)
         return (lo + hi) / 2
 
-    def sample_gap_seconds(self, rng: np.random.Generator, session_clock_hours: np.ndarray,
-                           tilt: float) -> np.ndarray:
+    def sample_gap_seconds(
+        self, rng: np.random.Generator, session_clock_hours: np.ndarray, tilt: float
+    ) -> np.ndarray:
         """Seconds from each session start (clock time in hours, 0-24) to its order."""
         h = np.asarray(session_clock_hours, dtype=float)
         lo_same, hi_same, lo_next, hi_next, mass_same, mass_next = self._windows(h)
@@ -431,8 +445,12 @@ class OrderTiming:
         return gap_hours * 3600.0
 
     def to_dict(self) -> dict[str, Any]:
-        return {"same_day_share": self.same_day_share, "order_hours": self.order_hours.to_dict(),
-                "min_gap_hours": self.min_gap_hours, "max_gap_hours": self.max_gap_hours}
+        return {
+            "same_day_share": self.same_day_share,
+            "order_hours": self.order_hours.to_dict(),
+            "min_gap_hours": self.min_gap_hours,
+            "max_gap_hours": self.max_gap_hours,
+        }
 
 
 DISTRIBUTIONS: dict[str, type[Distribution]] = {
@@ -450,18 +468,21 @@ def from_dict(spec: Any) -> Distribution:
         return Scipy.wrap(spec)
     if not isinstance(spec, Mapping):
         raise DistributionError(
-            f"expected a number or a table with a 'kind' key, got {type(spec).__name__}")
+            f"expected a number or a table with a 'kind' key, got {type(spec).__name__}"
+        )
     kind = spec.get("kind")
     if kind not in DISTRIBUTIONS:
         raise DistributionError(
-            f"unknown distribution kind {kind!r}; expected one of {', '.join(DISTRIBUTIONS)}")
+            f"unknown distribution kind {kind!r}; expected one of {', '.join(DISTRIBUTIONS)}"
+        )
     cls = DISTRIBUTIONS[kind]
     params = {k: v for k, v in spec.items() if k != "kind"}
     allowed = {f.name for f in fields(cls)}
     unknown = sorted(set(params) - allowed)
     if unknown:
         raise DistributionError(
-            f"{kind} takes {', '.join(sorted(allowed))}; unknown: {', '.join(unknown)}")
+            f"{kind} takes {', '.join(sorted(allowed))}; unknown: {', '.join(unknown)}"
+        )
     try:
         return cls(**params)
     except TypeError as exc:
@@ -471,8 +492,10 @@ def from_dict(spec: Any) -> Distribution:
 
 def check_probability(value: Any) -> float:
     """A plain probability in [0, 1]."""
-    _check(_finite(value) and not isinstance(value, bool) and 0 <= value <= 1,
-           f"must be a probability in [0, 1], got {value!r}")
+    _check(
+        _finite(value) and not isinstance(value, bool) and 0 <= value <= 1,
+        f"must be a probability in [0, 1], got {value!r}",
+    )
     return float(value)
 
 
@@ -501,9 +524,16 @@ class Buffered:
             return next(self._it)
 
 
-def coerce_and_check(obj: Any, *, dists: Sequence[str] = (), probabilities: Sequence[str] = (),
-                     non_negative: Sequence[str] = (), positive: Sequence[str] = (),
-                     non_negative_dists: Sequence[str] = (), counts: Sequence[str] = ()) -> None:
+def coerce_and_check(
+    obj: Any,
+    *,
+    dists: Sequence[str] = (),
+    probabilities: Sequence[str] = (),
+    non_negative: Sequence[str] = (),
+    positive: Sequence[str] = (),
+    non_negative_dists: Sequence[str] = (),
+    counts: Sequence[str] = (),
+) -> None:
     """Validate a frozen behaviour dataclass in its `__post_init__`: turn numbers and scipy frozen
     distributions into `Distribution`s and check ranges. Errors name the field."""
     for name in dists:
@@ -521,13 +551,17 @@ def coerce_and_check(obj: Any, *, dists: Sequence[str] = (), probabilities: Sequ
             raise DistributionError(f"{name}: {exc}") from None
     for name in (*non_negative, *positive):
         value = getattr(obj, name)
-        _check(_finite(value) and not isinstance(value, bool),
-               f"{name}: must be a number, got {value!r}")
+        _check(
+            _finite(value) and not isinstance(value, bool),
+            f"{name}: must be a number, got {value!r}",
+        )
         if name in positive:
             _check(value > 0, f"{name}: must be > 0, got {value!r}")
         else:
             _check(value >= 0, f"{name}: must be >= 0, got {value!r}")
     for name in counts:
         value = getattr(obj, name)
-        _check(isinstance(value, int) and not isinstance(value, bool) and value >= 0,
-               f"{name}: must be a whole number >= 0, got {value!r}")
+        _check(
+            isinstance(value, int) and not isinstance(value, bool) and value >= 0,
+            f"{name}: must be a whole number >= 0, got {value!r}",
+        )

@@ -1,4 +1,4 @@
-"""The event vocabulary: immutable records of what happened in the shop, and the log that holds them.
+"""The event vocabulary: immutable records of what happened in the shop, and their log.
 
 Time: every `*_at` field is whole seconds since the scenario start (midnight UTC of the first
 simulated day); only exporters turn it into timestamps. Money is integer cents. Each event kind is a
@@ -16,6 +16,9 @@ import numpy as np
 MINUTE = 60
 HOUR = 3_600
 DAY = 86_400
+
+# A column of a day's events: a list, or a numpy array for vectorised batches.
+Column = Sequence[Any] | np.ndarray
 
 
 class AdLaunched(NamedTuple):
@@ -54,7 +57,7 @@ class Click(NamedTuple):
 
 
 class Session(NamedTuple):
-    """A website (`w..`) or app (`a..`) session. `customer_id` is set once the visitor has signed up."""
+    """A website (`w..`) or app (`a..`) session; `customer_id` is set once the visitor signed up."""
 
     session_id: str
     visitor_id: int
@@ -82,7 +85,7 @@ class SignedUp(NamedTuple):
 
 
 class JourneyConverted(NamedTuple):
-    """Ground truth of an acquisition: every session of the visitor's journey, first to converting."""
+    """Ground truth of an acquisition: the sessions of the visitor's journey, first to last."""
 
     customer_id: int
     visitor_id: int
@@ -144,10 +147,10 @@ EVENT_TYPES: dict[str, type[Any]] = {
 class DayEvents:
     """The events of one simulated day, as columns per kind (lists or numpy arrays)."""
 
-    def __init__(self, columns: dict[str, dict[str, Sequence[Any]]]):
+    def __init__(self, columns: dict[str, dict[str, Column]]):
         self.columns = columns
 
-    def __getitem__(self, kind: str) -> dict[str, Sequence[Any]]:
+    def __getitem__(self, kind: str) -> dict[str, Column]:
         return self.columns[kind]
 
     def count(self, kind: str) -> int:
@@ -166,22 +169,22 @@ class EventLog:
 
     def __init__(self) -> None:
         self._rows: dict[str, list[tuple[Any, ...]]] = {kind: [] for kind in EVENT_TYPES}
-        self._batches: dict[str, list[dict[str, Sequence[Any]]]] = {k: [] for k in EVENT_TYPES}
+        self._batches: dict[str, list[dict[str, Column]]] = {k: [] for k in EVENT_TYPES}
         self.totals: dict[str, int] = dict.fromkeys(EVENT_TYPES, 0)
 
     def record(self, event: NamedTuple) -> None:
         self._rows[_KIND_OF[type(event)]].append(event)
 
-    def record_columns(self, kind: str, columns: dict[str, Sequence[Any]]) -> None:
+    def record_columns(self, kind: str, columns: dict[str, Column]) -> None:
         fields = EVENT_TYPES[kind]._fields
         if tuple(columns) != fields:
             raise ValueError(f"{kind} batch needs columns {fields}, got {tuple(columns)}")
         self._batches[kind].append(columns)
 
     def drain(self) -> DayEvents:
-        out: dict[str, dict[str, Sequence[Any]]] = {}
+        out: dict[str, dict[str, Column]] = {}
         for kind, etype in EVENT_TYPES.items():
-            parts: list[dict[str, Sequence[Any]]] = list(self._batches[kind])
+            parts: list[dict[str, Column]] = list(self._batches[kind])
             rows = self._rows[kind]
             if rows:
                 parts.append(dict(zip(etype._fields, map(list, zip(*rows)))))
@@ -197,7 +200,7 @@ class EventLog:
 _KIND_OF = {etype: kind for kind, etype in EVENT_TYPES.items()}
 
 
-def _concat(fields: tuple[str, ...], parts: list[dict[str, Sequence[Any]]]) -> dict[str, Any]:
+def _concat(fields: tuple[str, ...], parts: list[dict[str, Column]]) -> dict[str, Any]:
     if not parts:
         return {f: [] for f in fields}
     if len(parts) == 1:

@@ -52,8 +52,9 @@ class RunResult:
     seconds: dict[str, float] = field(default_factory=dict)
 
 
-def claim_outputs(settings: RunSettings, tables: Sequence[str], event_log: bool,
-                  extra: Sequence[str] = ()) -> tuple[RunFolder, dict[str, Any]]:
+def claim_outputs(
+    settings: RunSettings, tables: Sequence[str], event_log: bool, extra: Sequence[str] = ()
+) -> tuple[RunFolder, dict[str, Any]]:
     """Check the output folder before writing: refuse to replace anything without --overwrite.
     A folder that holds the same run (same seed, calendar, scenario) may gain more tables; one
     that holds another run is replaced as a whole with --overwrite. Returns the tables of the
@@ -74,9 +75,13 @@ def claim_outputs(settings: RunSettings, tables: Sequence[str], event_log: bool,
                 raise OutputExists(
                     f"{folder.root} holds another run (seed {old.get('seed')}, end date "
                     f"{old.get('end_date')}, {old.get('days')} days); pass --overwrite to replace "
-                    "it or choose another --out")
-            paths += [folder.root / v["path"] for v in old.get("tables", {}).values()
-                      if isinstance(v, dict) and "path" in v]
+                    "it or choose another --out"
+                )
+            paths += [
+                folder.root / v["path"]
+                for v in old.get("tables", {}).values()
+                if isinstance(v, dict) and "path" in v
+            ]
             paths += [folder.events, folder.manifest]
     folder.claim(dict.fromkeys(paths), settings.overwrite)
     return folder, kept
@@ -84,14 +89,20 @@ def claim_outputs(settings: RunSettings, tables: Sequence[str], event_log: bool,
 
 def _identity(settings: RunSettings) -> dict[str, Any]:
     cal = settings.calendar
-    return run_identity(settings.seed, cal.end_date.isoformat(), cal.days,
-                        settings.scenario.to_dict())
+    return run_identity(
+        settings.seed, cal.end_date.isoformat(), cal.days, settings.scenario.to_dict()
+    )
 
 
-def simulate_to_folder(settings: RunSettings, command: str, tables: Sequence[str],
-                       event_log: bool, publish_daily: bool,
-                       extra_hooks: Sequence[tuple[str, DayHook]] = (),
-                       progress: Callable[[SimDay, DayEvents], None] | None = None) -> RunResult:
+def simulate_to_folder(
+    settings: RunSettings,
+    command: str,
+    tables: Sequence[str],
+    event_log: bool,
+    publish_daily: bool,
+    extra_hooks: Sequence[tuple[str, DayHook]] = (),
+    progress: Callable[[SimDay, DayEvents], None] | None = None,
+) -> RunResult:
     """Simulate the training flavour and write `tables` (and the event log) into the folder."""
     try:
         folder, kept = claim_outputs(settings, tables, event_log)
@@ -120,8 +131,7 @@ def simulate_to_folder(settings: RunSettings, command: str, tables: Sequence[str
     sim = Simulation(settings.scenario, cal, settings.seed, "training")
     events = sim.run(hooks, progress=after_day)
     seconds["total"] = time.perf_counter() - t0
-    seconds["simulation"] = seconds["total"] - sum(
-        v for k, v in seconds.items() if k != "total")
+    seconds["simulation"] = seconds["total"] - sum(v for k, v in seconds.items() if k != "total")
     manifest.set_tables(seeds.row_counts())
     if log is not None:
         manifest.set_event_log(log.rows)

@@ -101,10 +101,21 @@ def parse_out(out: Path) -> Path:
     return out.resolve()
 
 
-def run_settings(*, days: int, seed: int, end_date: str | None, out: Path, config: Path | None,
-                 sets: Sequence[str] = (), overwrite: bool = False) -> RunSettings:
+def run_settings(
+    *,
+    days: int,
+    seed: int,
+    end_date: str | None,
+    out: Path,
+    config: Path | None,
+    sets: Sequence[str] = (),
+    overwrite: bool = False,
+) -> RunSettings:
     today = dt.datetime.now(dt.timezone.utc).date()
     return RunSettings(
         calendar=Calendar(parse_end_date(end_date, today), parse_days(days)),
-        seed=parse_seed(seed), scenario=build_scenario(config, sets), out=parse_out(out),
-        overwrite=overwrite)
+        seed=parse_seed(seed),
+        scenario=build_scenario(config, sets),
+        out=parse_out(out),
+        overwrite=overwrite,
+    )

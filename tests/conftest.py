@@ -20,8 +20,9 @@ def env() -> simpy.Environment:
 
 
 def generate(out: Path, *args: str) -> int:
-    return main(["generate", "all", "--out", str(out), "--end-date", END_DATE.isoformat(),
-                 "--quiet", *args])
+    return main(
+        ["generate", "all", "--out", str(out), "--end-date", END_DATE.isoformat(), "--quiet", *args]
+    )
 
 
 @pytest.fixture(scope="session")
@@ -63,14 +64,20 @@ class Tables:
     @property
     def sessions(self) -> pd.DataFrame:
         web, app = self.website_sessions, self.app_sessions
-        return pd.concat([web.assign(platform="website"), app.assign(platform="app")],
-                         ignore_index=True)
+        return pd.concat(
+            [web.assign(platform="website"), app.assign(platform="app")], ignore_index=True
+        )
 
     @property
     def ads(self) -> pd.DataFrame:
-        return pd.concat([self.google_ads.assign(source="google"),
-                          self.facebook_ads.assign(source="facebook"),
-                          self.instagram_ads.assign(source="instagram")], ignore_index=True)
+        return pd.concat(
+            [
+                self.google_ads.assign(source="google"),
+                self.facebook_ads.assign(source="facebook"),
+                self.instagram_ads.assign(source="instagram"),
+            ],
+            ignore_index=True,
+        )
 
     def events(self, kind: str) -> pd.DataFrame:
         return pd.read_parquet(self.root / "events" / kind)

@@ -61,8 +61,9 @@ def test_shop_records_status_changes_on_the_day_they_happen():
 def test_ad_platform_delivery_and_routed_clicks():
     log = EventLog()
     behaviour = SCENARIO.ads["facebook"]
-    ads = AdPlatform("facebook", behaviour, np.random.default_rng(3), log,
-                     SCENARIO.traffic.visit_hours)
+    ads = AdPlatform(
+        "facebook", behaviour, np.random.default_rng(3), log, SCENARIO.traffic.visit_hours
+    )
     ads.warm_start()
     launched = log.drain()["ad_launched"]
     assert len(launched["ad_id"]) > 0 and min(launched["end_day"]) >= 0
@@ -101,17 +102,31 @@ class _Counter:
 def _customers(env, changes, counter, log):
     s = SCENARIO.updated(changes)
     names = iter([("Ada", "Lovelace")] * 10_000)
-    return Customers(s.customers, s.journey.order_timing, s.traffic.visit_hours, s.demand.weekly,
-                     0, np.random.default_rng(4), lambda: next(names), log,
-                     counter.place_order, counter.open_session)
+    return Customers(
+        s.customers,
+        s.journey.order_timing,
+        s.traffic.visit_hours,
+        s.demand.weekly,
+        0,
+        np.random.default_rng(4),
+        lambda: next(names),
+        log,
+        counter.place_order,
+        counter.open_session,
+    )
 
 
 def test_customer_orders_follow_a_session_by_1_to_24_hours(env):
     counter, log = _Counter(), EventLog()
-    customers = _customers(env, {"customers.churn_after_order": 0.0,
-                                 "customers.purchase_rate_per_day": 0.5}, counter, log)
-    customers.sign_up(env, NewCustomer(visitor_id=9, session_id="w0", signed_up_at=0,
-                                       first_order_at=5 * HOUR))
+    customers = _customers(
+        env,
+        {"customers.churn_after_order": 0.0, "customers.purchase_rate_per_day": 0.5},
+        counter,
+        log,
+    )
+    customers.sign_up(
+        env, NewCustomer(visitor_id=9, session_id="w0", signed_up_at=0, first_order_at=5 * HOUR)
+    )
     env.run(until=200 * DAY)
     assert counter.orders[0] == (5 * HOUR, 1, "w0", True)
     repeats = counter.orders[1:]
@@ -125,8 +140,18 @@ def test_customer_orders_follow_a_session_by_1_to_24_hours(env):
 
 def test_customer_churns_after_an_order(env):
     counter, log = _Counter(), EventLog()
-    customers = _customers(env, {"customers.churn_after_order": {"kind": "beta",
-                                 "mean_value": 0.999, "concentration": 1000}}, counter, log)
+    customers = _customers(
+        env,
+        {
+            "customers.churn_after_order": {
+                "kind": "beta",
+                "mean_value": 0.999,
+                "concentration": 1000,
+            }
+        },
+        counter,
+        log,
+    )
     customers.sign_up(env, NewCustomer(9, "w0", 0, 2 * HOUR))
     env.run(until=100 * DAY)
     ev = log.drain()

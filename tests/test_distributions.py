@@ -27,11 +27,18 @@ def rng(seed: int = 0) -> np.random.Generator:
     return np.random.default_rng(seed)
 
 
-@pytest.mark.parametrize("dist", [
-    Constant(3.0), Uniform(2, 5), LogNormal(median=6, sigma=0.75, low=1, high=45),
-    LogNormal(median=20, sigma=1.0), Gamma(mean_value=0.25, shape=0.9),
-    Beta(mean_value=0.04, concentration=20), Scipy("weibull_min", (1.5,), {"scale": 6.0}),
-])
+@pytest.mark.parametrize(
+    "dist",
+    [
+        Constant(3.0),
+        Uniform(2, 5),
+        LogNormal(median=6, sigma=0.75, low=1, high=45),
+        LogNormal(median=20, sigma=1.0),
+        Gamma(mean_value=0.25, shape=0.9),
+        Beta(mean_value=0.04, concentration=20),
+        Scipy("weibull_min", (1.5,), {"scale": 6.0}),
+    ],
+)
 def test_sample_mean_and_support(dist):
     x = dist.sample(rng(), N)
     lo, hi = dist.support
@@ -48,22 +55,29 @@ def test_truncated_lognormal_does_not_pile_up_at_bounds():
 
 
 def test_from_dict_round_trip_and_numbers():
-    for d in (Uniform(1, 2), LogNormal(median=3, sigma=0.5, high=9), Gamma(mean_value=1, shape=2),
-              Scipy.wrap(stats.expon(scale=4))):
+    for d in (
+        Uniform(1, 2),
+        LogNormal(median=3, sigma=0.5, high=9),
+        Gamma(mean_value=1, shape=2),
+        Scipy.wrap(stats.expon(scale=4)),
+    ):
         assert from_dict(d.to_dict()) == d
     assert from_dict(5) == Constant(5.0)
     assert from_dict(stats.expon(scale=2)).mean == pytest.approx(2)
 
 
-@pytest.mark.parametrize("spec, message", [
-    ({"kind": "nope"}, "unknown distribution kind"),
-    ({"kind": "uniform", "low": 3, "high": 1}, "must not exceed"),
-    ({"kind": "lognormal", "median": -1, "sigma": 1}, "median must be > 0"),
-    ({"kind": "uniform", "low": 1}, "needs high"),
-    ({"kind": "uniform", "low": 1, "high": 2, "mode": 3}, "unknown: mode"),
-    ({"kind": "scipy", "name": "not_a_dist"}, "no distribution named"),
-    ("text", "expected a number"),
-])
+@pytest.mark.parametrize(
+    "spec, message",
+    [
+        ({"kind": "nope"}, "unknown distribution kind"),
+        ({"kind": "uniform", "low": 3, "high": 1}, "must not exceed"),
+        ({"kind": "lognormal", "median": -1, "sigma": 1}, "median must be > 0"),
+        ({"kind": "uniform", "low": 1}, "needs high"),
+        ({"kind": "uniform", "low": 1, "high": 2, "mode": 3}, "unknown: mode"),
+        ({"kind": "scipy", "name": "not_a_dist"}, "no distribution named"),
+        ("text", "expected a number"),
+    ],
+)
 def test_bad_distributions_are_rejected(spec, message):
     with pytest.raises(DistributionError, match=message):
         from_dict(spec)

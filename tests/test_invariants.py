@@ -7,8 +7,13 @@ from tests.conftest import END_DATE
 
 
 def test_keys_are_unique(tables):
-    for frame, key in ((tables.customers, "id"), (tables.orders, "id"), (tables.payments, "id"),
-                       (tables.signups, "id"), (tables.sessions, "session_id")):
+    for frame, key in (
+        (tables.customers, "id"),
+        (tables.orders, "id"),
+        (tables.payments, "id"),
+        (tables.signups, "id"),
+        (tables.sessions, "session_id"),
+    ):
         assert frame[key].is_unique and frame[key].notna().all()
     assert not tables.ads.duplicated(["ad_id", "date"]).any()
 
@@ -43,9 +48,13 @@ def test_ads_rows_are_consistent(tables):
     for source, prefix in (("google", "g"), ("facebook", "f"), ("instagram", "i")):
         assert ads[ads.source == source].ad_id.str.startswith(prefix).all()
     # each ad keeps one medium and campaign, and runs on consecutive days
-    per_ad = ads.groupby("ad_id").agg(media=("utm_medium", "nunique"),
-                                      campaigns=("utm_campaign", "nunique"),
-                                      first=("date", "min"), last=("date", "max"), n=("date", "size"))
+    per_ad = ads.groupby("ad_id").agg(
+        media=("utm_medium", "nunique"),
+        campaigns=("utm_campaign", "nunique"),
+        first=("date", "min"),
+        last=("date", "max"),
+        n=("date", "size"),
+    )
     assert (per_ad.media == 1).all() and (per_ad.campaigns == 1).all()
     assert ((per_ad["last"] - per_ad["first"]).dt.days + 1 == per_ad.n).all()
     # clicks in the table are the click events of the log
@@ -58,8 +67,12 @@ def test_ads_rows_are_consistent(tables):
 def test_every_order_follows_its_session_by_1_to_24_hours(tables):
     orders = tables.events("order_placed")
     sessions = tables.events("session")
-    m = orders.merge(sessions[["session_id", "customer_id", "started_at"]], on="session_id",
-                     how="left", suffixes=("", "_session"))
+    m = orders.merge(
+        sessions[["session_id", "customer_id", "started_at"]],
+        on="session_id",
+        how="left",
+        suffixes=("", "_session"),
+    )
     assert m.started_at.notna().all()
     assert (m.customer_id == m.customer_id_session).all()
     gap = (m.ordered_at - m.started_at).dt.total_seconds() / 3600
@@ -87,8 +100,11 @@ def test_payments_positive_and_sum_to_order_amount(tables):
     assert (payments.amount > 0).all()
     assert payments.groupby("order_id").size().isin([1, 2]).all()
     placed = tables.events("order_placed").set_index("order_id").amount_cents
-    assert payments.groupby("order_id").amount.sum().equals(placed.loc[payments.order_id.unique()]
-                                                             .rename("amount"))
+    assert (
+        payments.groupby("order_id")
+        .amount.sum()
+        .equals(placed.loc[payments.order_id.unique()].rename("amount"))
+    )
     assert set(payments.payment_method) == {"credit_card", "bank_transfer", "coupon", "gift_card"}
 
 
@@ -114,7 +130,7 @@ def test_journeys_are_ground_truth_of_acquisition(tables):
         assert (path.visitor_id == j.visitor_id).all()
         assert path.started_at.is_monotonic_increasing
         assert path.customer_id.iloc[-1] == j.customer_id  # signed up in the last session
-        assert path.customer_id.iloc[:-1].isna().all()      # anonymous before
+        assert path.customer_id.iloc[:-1].isna().all()  # anonymous before
     sources = sessions.loc[[s for ids in journeys.session_ids for s in ids]].utm_source
     assert sources.nunique(dropna=False) == 4  # google, facebook, instagram and organic
 

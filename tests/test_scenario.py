@@ -12,8 +12,7 @@ def test_default_round_trips_through_plain_dict():
 
 def test_updated_changes_one_value_and_keeps_the_rest():
     base = Scenario.default()
-    changed = base.updated({"journey.return_probability": 0.4,
-                            "traffic.session_minutes.median": 9})
+    changed = base.updated({"journey.return_probability": 0.4, "traffic.session_minutes.median": 9})
     assert changed.journey.return_probability == 0.4
     assert changed.traffic.session_minutes == LogNormal(median=9, sigma=0.75, low=1, high=45)
     assert changed.shop == base.shop
@@ -26,24 +25,47 @@ def test_numbers_and_scipy_distributions_are_accepted():
     assert isinstance(s.traffic.session_minutes, Scipy)
 
 
-@pytest.mark.parametrize("changes, key, problem", [
-    ({"journey.return_probability": 1.5}, "journey.return_probability", "probability in [0, 1]"),
-    ({"journey.nope": 1}, "journey.nope", "unknown key"),
-    ({"nope": 1}, "nope", "unknown key"),
-    ({"shop.payment_methods": {"credit_card": 0.5, "coupon": 0.2}}, "shop.payment_methods",
-     "sum to 1"),
-    ({"shop.ship_hours": {"kind": "uniform", "low": -5, "high": 3}}, "shop.ship_hours",
-     "cannot be negative"),
-    ({"ads.google.ctr": {"kind": "uniform", "low": 0.5, "high": 2}}, "ads.google.ctr",
-     "within [0, 1]"),
-    ({"customers.existing_customers": 10.5}, "customers.existing_customers", "whole number"),
-    ({"demand.weekly": [1, 2, 3]}, "demand.weekly", "7 weights"),
-    ({"journey.order_timing.same_day_share": 2}, "journey.order_timing.same_day_share",
-     "probability"),
-    ({"journey.return_channels": {"tiktok": 1.0}}, "journey.return_channels", "unknown channel"),
-    ({"traffic.visit_hours": [1, 2]}, "traffic.visit_hours", "24 weights"),
-    ({"shop.second_payment_share": "half"}, "shop.second_payment_share", "number"),
-])
+@pytest.mark.parametrize(
+    "changes, key, problem",
+    [
+        (
+            {"journey.return_probability": 1.5},
+            "journey.return_probability",
+            "probability in [0, 1]",
+        ),
+        ({"journey.nope": 1}, "journey.nope", "unknown key"),
+        ({"nope": 1}, "nope", "unknown key"),
+        (
+            {"shop.payment_methods": {"credit_card": 0.5, "coupon": 0.2}},
+            "shop.payment_methods",
+            "sum to 1",
+        ),
+        (
+            {"shop.ship_hours": {"kind": "uniform", "low": -5, "high": 3}},
+            "shop.ship_hours",
+            "cannot be negative",
+        ),
+        (
+            {"ads.google.ctr": {"kind": "uniform", "low": 0.5, "high": 2}},
+            "ads.google.ctr",
+            "within [0, 1]",
+        ),
+        ({"customers.existing_customers": 10.5}, "customers.existing_customers", "whole number"),
+        ({"demand.weekly": [1, 2, 3]}, "demand.weekly", "7 weights"),
+        (
+            {"journey.order_timing.same_day_share": 2},
+            "journey.order_timing.same_day_share",
+            "probability",
+        ),
+        (
+            {"journey.return_channels": {"tiktok": 1.0}},
+            "journey.return_channels",
+            "unknown channel",
+        ),
+        ({"traffic.visit_hours": [1, 2]}, "traffic.visit_hours", "24 weights"),
+        ({"shop.second_payment_share": "half"}, "shop.second_payment_share", "number"),
+    ],
+)
 def test_invalid_values_name_the_key(changes, key, problem):
     with pytest.raises(ScenarioError) as err:
         Scenario.default().updated(changes)

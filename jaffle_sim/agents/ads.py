@@ -45,14 +45,23 @@ class PlatformBehaviour:
 
     def __post_init__(self) -> None:
         coerce_and_check(
-            self, dists=("duration_days", "daily_budget_cents", "ctr", "cpm_cents", "spend_pacing"),
-            non_negative_dists=("duration_days", "daily_budget_cents", "ctr", "cpm_cents",
-                                "spend_pacing"),
-            probabilities=("app_share",), non_negative=("launches_per_day",))
+            self,
+            dists=("duration_days", "daily_budget_cents", "ctr", "cpm_cents", "spend_pacing"),
+            non_negative_dists=(
+                "duration_days",
+                "daily_budget_cents",
+                "ctr",
+                "cpm_cents",
+                "spend_pacing",
+            ),
+            probabilities=("app_share",),
+            non_negative=("launches_per_day",),
+        )
         hi = self.ctr.support[1]
         if hi > 1:
-            raise DistributionError(f"ctr: clicks per impression must stay within [0, 1], "
-                                    f"got values up to {hi:g}")
+            raise DistributionError(
+                f"ctr: clicks per impression must stay within [0, 1], got values up to {hi:g}"
+            )
 
 
 @dataclass(frozen=True)
@@ -67,8 +76,14 @@ class Clicks:
 class AdPlatform:
     """The ads of one platform and their daily delivery."""
 
-    def __init__(self, platform: str, behaviour: PlatformBehaviour, rng: np.random.Generator,
-                 log: EventLog, visit_hours: HourProfile):
+    def __init__(
+        self,
+        platform: str,
+        behaviour: PlatformBehaviour,
+        rng: np.random.Generator,
+        log: EventLog,
+        visit_hours: HourProfile,
+    ):
         self.platform = platform
         self.behaviour = behaviour
         self.rng = rng
@@ -92,8 +107,11 @@ class AdPlatform:
     def warm_start(self) -> None:
         """Ads already running on day 0: launches over the longest possible duration before it."""
         b = self.behaviour
-        longest = int(np.ceil(b.duration_days.support[1])) if np.isfinite(
-            b.duration_days.support[1]) else 120
+        longest = (
+            int(np.ceil(b.duration_days.support[1]))
+            if np.isfinite(b.duration_days.support[1])
+            else 120
+        )
         n = self.rng.poisson(b.launches_per_day * longest)
         start = np.sort(self.rng.integers(-longest, 0, n))
         self._launch(start)
@@ -118,9 +136,19 @@ class AdPlatform:
             ad_id = f"{prefix}{self._next_number}"
             self._next_number += 1
             new_ids.append(ad_id)
-            self.log.record(AdLaunched(
-                ad_id, self.platform, b.media.labels[medium[i]], b.campaigns.labels[campaign[i]],
-                int(start_day[i]), int(end_day[i]), int(budget[i]), float(ctr[i]), int(cpm[i])))
+            self.log.record(
+                AdLaunched(
+                    ad_id,
+                    self.platform,
+                    b.media.labels[medium[i]],
+                    b.campaigns.labels[campaign[i]],
+                    int(start_day[i]),
+                    int(end_day[i]),
+                    int(budget[i]),
+                    float(ctr[i]),
+                    int(cpm[i]),
+                )
+            )
         self.ad_ids.extend(new_ids)
         self.budget = np.concatenate([self.budget, budget[alive]])
         self.ctr = np.concatenate([self.ctr, ctr[alive]])
@@ -179,14 +207,17 @@ class AdPlatform:
         if not self._today_ids:
             return
         impressions = np.maximum(self._impressions, self._clicks)
-        self.log.record_columns("ad_day", {
-            "ad_id": list(self._today_ids),
-            "platform": [self.platform] * len(self._today_ids),
-            "day": np.full(len(self._today_ids), day, dtype=np.int64),
-            "cost_cents": self._spend.copy(),
-            "impressions": impressions,
-            "clicks": self._clicks.copy(),
-        })
+        self.log.record_columns(
+            "ad_day",
+            {
+                "ad_id": list(self._today_ids),
+                "platform": [self.platform] * len(self._today_ids),
+                "day": np.full(len(self._today_ids), day, dtype=np.int64),
+                "cost_cents": self._spend.copy(),
+                "impressions": impressions,
+                "clicks": self._clicks.copy(),
+            },
+        )
         self._today_ids = []
 
     def expected_clicks(self, budget_scale: float, audience: float) -> float:
@@ -195,8 +226,12 @@ class AdPlatform:
         spend = self.budget * pacing * budget_scale
         return float(np.sum(spend / self.cpm * 1000.0 * audience * self.ctr))
 
-    def process(self, env: simpy.Environment, day_scale: Callable[[int], tuple[float, float]],
-                deliver_to: Callable[[Clicks], None]) -> Generator[simpy.Event, None, None]:
+    def process(
+        self,
+        env: simpy.Environment,
+        day_scale: Callable[[int], tuple[float, float]],
+        deliver_to: Callable[[Clicks], None],
+    ) -> Generator[simpy.Event, None, None]:
         """SimPy process: at the start of each day launch new ads and deliver."""
         while True:
             day = int(env.now // DAY)
@@ -204,4 +239,3 @@ class AdPlatform:
             budget_scale, audience = day_scale(day)
             deliver_to(self.deliver(day, budget_scale, audience))
             yield env.timeout((day + 1) * DAY - env.now)
-

@@ -44,13 +44,18 @@ class CustomerBehaviour:
     email_missing_share: float
 
     def __post_init__(self) -> None:
-        coerce_and_check(self, dists=("purchase_rate_per_day", "churn_after_order"),
-                         non_negative_dists=("purchase_rate_per_day", "churn_after_order"),
-                         probabilities=("no_first_order_share", "email_missing_share"),
-                         counts=("existing_customers", "existing_history_days"))
+        coerce_and_check(
+            self,
+            dists=("purchase_rate_per_day", "churn_after_order"),
+            non_negative_dists=("purchase_rate_per_day", "churn_after_order"),
+            probabilities=("no_first_order_share", "email_missing_share"),
+            counts=("existing_customers", "existing_history_days"),
+        )
         if self.churn_after_order.support[1] > 1:
-            raise DistributionError("churn_after_order: a probability distribution must stay "
-                                    "within [0, 1] (use kind = \"beta\")")
+            raise DistributionError(
+                "churn_after_order: a probability distribution must stay "
+                'within [0, 1] (use kind = "beta")'
+            )
 
 
 @dataclass(frozen=True)
@@ -72,11 +77,19 @@ class NewCustomer:
 class Customers:
     """Registry and life processes of all customers."""
 
-    def __init__(self, behaviour: CustomerBehaviour, order_timing: OrderTiming,
-                 visit_hours: HourProfile, weekly: tuple[float, ...], start_weekday: int,
-                 rng: np.random.Generator, names: Callable[[], tuple[str, str]], log: EventLog,
-                 place_order: Callable[[float, int, str, bool], int],
-                 open_session: Callable[[float, int, int, str], str]):
+    def __init__(
+        self,
+        behaviour: CustomerBehaviour,
+        order_timing: OrderTiming,
+        visit_hours: HourProfile,
+        weekly: tuple[float, ...],
+        start_weekday: int,
+        rng: np.random.Generator,
+        names: Callable[[], tuple[str, str]],
+        log: EventLog,
+        place_order: Callable[[float, int, str, bool], int],
+        open_session: Callable[[float, int, int, str], str],
+    ):
         self.behaviour = b = behaviour
         self.rng = rng
         self.names = names
@@ -111,8 +124,19 @@ class Customers:
         if self._u() >= self.behaviour.email_missing_share:
             email = f"{_slug(first)}.{_slug(last)}{customer_id}@example.com"
         password = hashlib.sha256(self.rng.bytes(16)).hexdigest()
-        self.log.record(SignedUp(customer_id, customer_id, new.visitor_id, new.session_id, first,
-                                 last, email, password, new.signed_up_at))
+        self.log.record(
+            SignedUp(
+                customer_id,
+                customer_id,
+                new.visitor_id,
+                new.session_id,
+                first,
+                last,
+                email,
+                password,
+                new.signed_up_at,
+            )
+        )
         rate = float(self.behaviour.purchase_rate_per_day.sample(self.rng, 1)[0])
         churn = float(np.clip(self.behaviour.churn_after_order.sample(self.rng, 1)[0], 0, 1))
         self.active += 1
@@ -129,8 +153,9 @@ class Customers:
         return n
 
     # -- life -------------------------------------------------------------------------------------
-    def life(self, env: simpy.Environment, customer_id: int, new: NewCustomer, rate: float,
-             churn: float) -> Generator[simpy.Event, None, None]:
+    def life(
+        self, env: simpy.Environment, customer_id: int, new: NewCustomer, rate: float, churn: float
+    ) -> Generator[simpy.Event, None, None]:
         """SimPy process of one customer: purchase needs arrive as a Poisson process of `rate` a
         day; each opens a session and an order follows it. After any order the customer may
         churn, which ends the needs (an order already on its way still comes).
@@ -144,8 +169,9 @@ class Customers:
         else:
             if new.first_order_at is None or new.session_id is None:
                 return  # signed up but never orders
-            self._order_later(env, new.first_order_at, customer_id, new.session_id, True, churn,
-                              churned)
+            self._order_later(
+                env, new.first_order_at, customer_id, new.session_id, True, churn, churned
+            )
             since = float(new.signed_up_at)
         last_session = env.now if not new.existing else -float("inf")
         while rate > 0 and not churned[0]:
@@ -161,11 +187,18 @@ class Customers:
             else:
                 channel = ORGANIC  # before day 0 no ads are simulated
             session_id = self.open_session(session_at, visitor, customer_id, channel)
-            self._order_later(env, session_at + gap, customer_id, session_id, False, churn,
-                              churned)
+            self._order_later(env, session_at + gap, customer_id, session_id, False, churn, churned)
 
-    def _order_later(self, env: simpy.Environment, at: float, customer_id: int, session_id: str,
-                     first: bool, churn: float, churned: list[bool]) -> None:
+    def _order_later(
+        self,
+        env: simpy.Environment,
+        at: float,
+        customer_id: int,
+        session_id: str,
+        first: bool,
+        churn: float,
+        churned: list[bool],
+    ) -> None:
         """Place the order at `at`; then, with probability `churn`, the customer stops buying."""
 
         def place(_: simpy.Event) -> None:
@@ -177,8 +210,9 @@ class Customers:
 
         env.timeout(max(0.0, at - env.now)).callbacks.append(place)
 
-    def _next_need(self, since: float, last_session: float,
-                   rate: float) -> tuple[float, float, float]:
+    def _next_need(
+        self, since: float, last_session: float, rate: float
+    ) -> tuple[float, float, float]:
         """The next purchase need after time `since` (seconds): its time, the start of the
         session it opens and the gap from that session to the order.
 
@@ -201,4 +235,3 @@ class Customers:
 
 def _slug(name: str) -> str:
     return "".join(ch for ch in name.lower() if ch.isalnum())
-

@@ -20,7 +20,7 @@ from jaffle_sim.distributions import (
     Mix,
     coerce_and_check,
 )
-from jaffle_sim.events import DAY, HOUR, EventLog, OrderPlaced, OrderStatusChanged, PaymentMade
+from jaffle_sim.events import DAY, HOUR, EventLog, OrderPlaced, PaymentMade
 
 STATUSES = ("placed", "shipped", "completed", "return_pending", "returned")
 PAYMENT_METHODS = ("credit_card", "bank_transfer", "coupon", "gift_card")
@@ -41,13 +41,18 @@ class ShopBehaviour:
 
     def __post_init__(self) -> None:
         delays = ("ship_hours", "deliver_hours", "return_request_days", "return_processing_days")
-        coerce_and_check(self, dists=("order_amount_cents", *delays),
-                         non_negative_dists=("order_amount_cents", *delays),
-                         probabilities=("second_payment_share", "return_share"))
+        coerce_and_check(
+            self,
+            dists=("order_amount_cents", *delays),
+            non_negative_dists=("order_amount_cents", *delays),
+            probabilities=("second_payment_share", "return_share"),
+        )
         unknown = set(self.payment_methods.labels) - set(PAYMENT_METHODS)
         if unknown:
-            raise DistributionError(f"payment_methods: unknown method(s) {sorted(unknown)}; "
-                                    f"expected {', '.join(PAYMENT_METHODS)}")
+            raise DistributionError(
+                f"payment_methods: unknown method(s) {sorted(unknown)}; "
+                f"expected {', '.join(PAYMENT_METHODS)}"
+            )
 
     @property
     def lifecycle_days(self) -> float:
@@ -81,11 +86,11 @@ class Shop:
         order_id = self._next_order
         self._next_order += 1
         t = int(at)
-        amount = max(1, int(round(self._amount())))
+        amount = max(1, round(self._amount()))
         self.log.record(OrderPlaced(order_id, customer_id, t, amount, session_id, first))
         if amount > 1 and self._u() < self.behaviour.second_payment_share:
             first_part = min(amount - 1, max(1, int(amount * (0.2 + 0.6 * self._u()))))
-            parts = (first_part, amount - first_part)
+            parts: tuple[int, ...] = (first_part, amount - first_part)
         else:
             parts = (amount,)
         for part in parts:
@@ -111,11 +116,14 @@ class Shop:
         if not changes:
             return
         changes.sort()
-        self.log.record_columns("order_status_changed", {
-            "order_id": [c[1] for c in changes],
-            "status": [c[2] for c in changes],
-            "changed_at": [c[0] for c in changes],
-        })
+        self.log.record_columns(
+            "order_status_changed",
+            {
+                "order_id": [c[1] for c in changes],
+                "status": [c[2] for c in changes],
+                "changed_at": [c[0] for c in changes],
+            },
+        )
 
     @property
     def orders_placed(self) -> int:

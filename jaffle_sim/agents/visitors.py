@@ -45,9 +45,13 @@ class TrafficBehaviour:
     session_minutes: Distribution
 
     def __post_init__(self) -> None:
-        coerce_and_check(self, dists=("session_minutes",), non_negative_dists=("session_minutes",),
-                         probabilities=("landing_share", "organic_app_share"),
-                         non_negative=("organic_visitors_per_day",))
+        coerce_and_check(
+            self,
+            dists=("session_minutes",),
+            non_negative_dists=("session_minutes",),
+            probabilities=("landing_share", "organic_app_share"),
+            non_negative=("organic_visitors_per_day",),
+        )
 
 
 @dataclass(frozen=True)
@@ -63,13 +67,20 @@ class JourneyBehaviour:
     order_timing: OrderTiming
 
     def __post_init__(self) -> None:
-        coerce_and_check(self, dists=("return_delay_hours",),
-                         non_negative_dists=("return_delay_hours",),
-                         probabilities=("first_visit_conversion", "return_visit_conversion",
-                                        "return_probability"))
+        coerce_and_check(
+            self,
+            dists=("return_delay_hours",),
+            non_negative_dists=("return_delay_hours",),
+            probabilities=(
+                "first_visit_conversion",
+                "return_visit_conversion",
+                "return_probability",
+            ),
+        )
         if not isinstance(self.max_sessions, int) or self.max_sessions < 1:
-            raise DistributionError(f"max_sessions: must be a whole number >= 1, "
-                                    f"got {self.max_sessions!r}")
+            raise DistributionError(
+                f"max_sessions: must be a whole number >= 1, got {self.max_sessions!r}"
+            )
 
 
 @dataclass
@@ -84,10 +95,18 @@ class _Touches:
     @staticmethod
     def concat(parts: list[_Touches]) -> _Touches:
         if not parts:
-            return _Touches(np.zeros(0), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64),
-                            np.zeros(0, dtype=object))
-        return _Touches(*(np.concatenate([getattr(p, f) for p in parts])
-                          for f in ("at", "visitor", "number", "channel")))
+            return _Touches(
+                np.zeros(0),
+                np.zeros(0, dtype=np.int64),
+                np.zeros(0, dtype=np.int64),
+                np.zeros(0, dtype=object),
+            )
+        return _Touches(
+            *(
+                np.concatenate([getattr(p, f) for p in parts])
+                for f in ("at", "visitor", "number", "channel")
+            )
+        )
 
     def take(self, mask: np.ndarray) -> _Touches:
         return _Touches(self.at[mask], self.visitor[mask], self.number[mask], self.channel[mask])
@@ -100,8 +119,13 @@ class SessionDesk:
     """Hands out session ids (`w1..` website, `a1..` app) and records sessions opened by
     customers one at a time."""
 
-    def __init__(self, platforms: dict[str, AdPlatform], traffic: TrafficBehaviour,
-                 rng: np.random.Generator, log: EventLog):
+    def __init__(
+        self,
+        platforms: dict[str, AdPlatform],
+        traffic: TrafficBehaviour,
+        rng: np.random.Generator,
+        log: EventLog,
+    ):
         self.platforms = platforms
         self.log = log
         self.next_number = {"website": 1, "app": 1}
@@ -128,8 +152,9 @@ class SessionDesk:
         start = int(at)
         end = start + max(MINUTE, int(self._minutes() * MINUTE))
         source = None if channel == ORGANIC else channel
-        self.log.record(Session(session_id, visitor_id, customer_id, start, end, platform, source,
-                                ad_id))
+        self.log.record(
+            Session(session_id, visitor_id, customer_id, start, end, platform, source, ad_id)
+        )
         if ad_id is not None:
             self.log.record(Click(start, ad_id, channel, visitor_id, session_id))
         return session_id
@@ -138,9 +163,17 @@ class SessionDesk:
 class Visitors:
     """The pool of visitors with open journeys."""
 
-    def __init__(self, traffic: TrafficBehaviour, journey: JourneyBehaviour,
-                 platforms: dict[str, AdPlatform], desk: SessionDesk, customers: Customers,
-                 rng: np.random.Generator, log: EventLog, first_visitor_id: int):
+    def __init__(
+        self,
+        traffic: TrafficBehaviour,
+        journey: JourneyBehaviour,
+        platforms: dict[str, AdPlatform],
+        desk: SessionDesk,
+        customers: Customers,
+        rng: np.random.Generator,
+        log: EventLog,
+        first_visitor_id: int,
+    ):
         self.traffic = traffic
         self.journey = journey
         self.platforms = platforms
@@ -161,9 +194,12 @@ class Visitors:
         warm-up are dropped: the customers acquired before day 0 are the existing customers."""
         rng, hours = self.rng, self.traffic.visit_hours
         for day in range(-days, 0):
-            parts = [self._arrivals(day * DAY + hours.sample_hours(rng, rng.poisson(rate)) * HOUR,
-                                    channel)
-                     for channel, rate in (*paid_per_day.items(), (ORGANIC, organic_per_day))]
+            parts = [
+                self._arrivals(
+                    day * DAY + hours.sample_hours(rng, rng.poisson(rate)) * HOUR, channel
+                )
+                for channel, rate in (*paid_per_day.items(), (ORGANIC, organic_per_day))
+            ]
             batch = _Touches.concat([*parts, *self._due.pop(day, [])])
             order = np.argsort(batch.at, kind="stable")
             batch = batch.take(order)
@@ -172,8 +208,9 @@ class Visitors:
             self.next_visitor += int(fresh.sum())
             while len(batch):
                 done, later = self._visit(batch, np.full(len(batch), None, dtype=object))
-                for v, back, at in zip(batch.visitor.tolist(), done["back"].tolist(),
-                                       done["start"].tolist()):
+                for v, back, at in zip(
+                    batch.visitor.tolist(), done["back"].tolist(), done["start"].tolist()
+                ):
                     if back:
                         self._journeys.setdefault(v, (at, []))
                     else:
@@ -191,8 +228,9 @@ class Visitors:
     def open_journeys(self) -> int:
         return len(self._journeys)
 
-    def process(self, env: simpy.Environment,
-                organic_scale: Callable[[int], float]) -> Generator[simpy.Event, None, None]:
+    def process(
+        self, env: simpy.Environment, organic_scale: Callable[[int], float]
+    ) -> Generator[simpy.Event, None, None]:
         """SimPy process: each day, after the ad platforms delivered, run the day's visits."""
         while True:
             yield env.timeout(0)  # the platforms' processes run first at the same instant
@@ -210,8 +248,9 @@ class Visitors:
             ads.append(np.array(clicks.ad_ids, dtype=object))
         self._inbox = []
         n_organic = rng.poisson(t.organic_visitors_per_day * organic_scale)
-        parts.append(self._arrivals(day * DAY + t.visit_hours.sample_hours(rng, n_organic) * HOUR,
-                                    ORGANIC))
+        parts.append(
+            self._arrivals(day * DAY + t.visit_hours.sample_hours(rng, n_organic) * HOUR, ORGANIC)
+        )
         ads.append(np.full(n_organic, None, dtype=object))
         arrivals = _Touches.concat(parts)
         ad_of = np.concatenate(ads)
@@ -238,8 +277,12 @@ class Visitors:
 
     def _arrivals(self, at: np.ndarray, channel: str) -> _Touches:
         n = len(at)
-        return _Touches(np.asarray(at, dtype=float), np.zeros(n, dtype=np.int64),
-                        np.ones(n, dtype=np.int64), np.full(n, channel, dtype=object))
+        return _Touches(
+            np.asarray(at, dtype=float),
+            np.zeros(n, dtype=np.int64),
+            np.ones(n, dtype=np.int64),
+            np.full(n, channel, dtype=object),
+        )
 
     def _route(self, channels: np.ndarray) -> np.ndarray:
         """Ads for return touches through a platform (today's running ads); organic if none."""
@@ -256,7 +299,7 @@ class Visitors:
         return out
 
     def _visit(self, touches: _Touches, ad_ids: np.ndarray) -> tuple[dict, _Touches]:
-        """One round: clicks land or bounce; sessions end in sign-up, a planned return or leaving."""
+        """One round: clicks land or bounce; sessions end in sign-up, a return or leaving."""
         rng, j, t = self.rng, self.journey, self.traffic
         n = len(touches)
         paid = touches.channel != ORGANIC
@@ -266,21 +309,40 @@ class Visitors:
         minutes = t.session_minutes.sample(rng, n)
         start = touches.at.astype(np.int64)
         end = start + np.maximum(MINUTE, (minutes * MINUTE).astype(np.int64))
-        p_convert = np.where(touches.number == 1, j.first_visit_conversion,
-                             j.return_visit_conversion)
+        p_convert = np.where(
+            touches.number == 1, j.first_visit_conversion, j.return_visit_conversion
+        )
         u = rng.random(n)
         convert = landed & (u < p_convert)
-        back = (landed & ~convert & (rng.random(n) < j.return_probability)
-                & (touches.number < j.max_sessions))
+        back = (
+            landed
+            & ~convert
+            & (rng.random(n) < j.return_probability)
+            & (touches.number < j.max_sessions)
+        )
         delay = j.return_delay_hours.sample(rng, int(back.sum())) * HOUR
         channel = np.array(j.return_channels.labels, dtype=object)[
-            j.return_channels.sample_index(rng, int(back.sum()))]
-        later = _Touches(end[back] + np.maximum(delay, MINUTE), touches.visitor[back],
-                         touches.number[back] + 1, channel)
+            j.return_channels.sample_index(rng, int(back.sum()))
+        ]
+        later = _Touches(
+            end[back] + np.maximum(delay, MINUTE),
+            touches.visitor[back],
+            touches.number[back] + 1,
+            channel,
+        )
         signup_at = start + (rng.random(n) * (end - start)).astype(np.int64)
-        done = {"touches": touches, "ad_id": ad_ids, "paid": paid, "landed": landed,
-                "is_app": is_app, "start": start, "end": end, "convert": convert, "back": back,
-                "signup_at": signup_at}
+        done = {
+            "touches": touches,
+            "ad_id": ad_ids,
+            "paid": paid,
+            "landed": landed,
+            "is_app": is_app,
+            "start": start,
+            "end": end,
+            "convert": convert,
+            "back": back,
+            "signup_at": signup_at,
+        }
         return done, later
 
     def _record(self, env: simpy.Environment, rounds: list[dict]) -> None:
@@ -294,8 +356,10 @@ class Visitors:
         col = {k: v[order] for k, v in col.items()}
         n = len(touches)
         session_id = np.full(n, None, dtype=object)
-        for platform, mask in (("app", col["landed"] & col["is_app"]),
-                               ("website", col["landed"] & ~col["is_app"])):
+        for platform, mask in (
+            ("app", col["landed"] & col["is_app"]),
+            ("website", col["landed"] & ~col["is_app"]),
+        ):
             idx = np.flatnonzero(mask)
             session_id[idx] = np.array(self.desk.number(platform, len(idx)), dtype=object)
         customer_id = np.full(n, None, dtype=object)
@@ -303,7 +367,11 @@ class Visitors:
         # Journeys: extend open ones, close those that end today.
         journeys = self._journeys
         visitors = touches.visitor.tolist()
-        landed, convert, back = col["landed"].tolist(), col["convert"].tolist(), col["back"].tolist()
+        landed, convert, back = (
+            col["landed"].tolist(),
+            col["convert"].tolist(),
+            col["back"].tolist(),
+        )
         starts = col["start"].tolist()
         converters = []
         for i in range(n):
@@ -323,27 +391,40 @@ class Visitors:
         self._sign_up(env, converters, touches, col, session_id, customer_id)
 
         landed_idx = np.flatnonzero(col["landed"])
-        self.log.record_columns("session", {
-            "session_id": session_id[landed_idx].tolist(),
-            "visitor_id": touches.visitor[landed_idx],
-            "customer_id": customer_id[landed_idx].tolist(),
-            "started_at": col["start"][landed_idx],
-            "ended_at": col["end"][landed_idx],
-            "platform": np.where(col["is_app"][landed_idx], "app", "website").tolist(),
-            "utm_source": [None if c == ORGANIC else c for c in touches.channel[landed_idx]],
-            "ad_id": col["ad_id"][landed_idx].tolist(),
-        })
+        self.log.record_columns(
+            "session",
+            {
+                "session_id": session_id[landed_idx].tolist(),
+                "visitor_id": touches.visitor[landed_idx],
+                "customer_id": customer_id[landed_idx].tolist(),
+                "started_at": col["start"][landed_idx],
+                "ended_at": col["end"][landed_idx],
+                "platform": np.where(col["is_app"][landed_idx], "app", "website").tolist(),
+                "utm_source": [None if c == ORGANIC else c for c in touches.channel[landed_idx]],
+                "ad_id": col["ad_id"][landed_idx].tolist(),
+            },
+        )
         paid_idx = np.flatnonzero(col["paid"])
-        self.log.record_columns("click", {
-            "clicked_at": col["start"][paid_idx],
-            "ad_id": col["ad_id"][paid_idx].tolist(),
-            "platform": touches.channel[paid_idx].tolist(),
-            "visitor_id": touches.visitor[paid_idx],
-            "session_id": session_id[paid_idx].tolist(),
-        })
+        self.log.record_columns(
+            "click",
+            {
+                "clicked_at": col["start"][paid_idx],
+                "ad_id": col["ad_id"][paid_idx].tolist(),
+                "platform": touches.channel[paid_idx].tolist(),
+                "visitor_id": touches.visitor[paid_idx],
+                "session_id": session_id[paid_idx].tolist(),
+            },
+        )
 
-    def _sign_up(self, env: simpy.Environment, converters: list, touches: _Touches, col: dict,
-                 session_id: np.ndarray, customer_id: np.ndarray) -> None:
+    def _sign_up(
+        self,
+        env: simpy.Environment,
+        converters: list,
+        touches: _Touches,
+        col: dict,
+        session_id: np.ndarray,
+        customer_id: np.ndarray,
+    ) -> None:
         if not converters:
             return
         converters.sort(key=lambda c: (int(col["signup_at"][c[0]]), c[0]))
@@ -357,8 +438,9 @@ class Visitors:
             new = NewCustomer(int(touches.visitor[i]), session_id[i], signed_up_at, order_at)
             cid = self.customers.sign_up(env, new)
             customer_id[i] = cid
-            self.log.record(JourneyConverted(cid, new.visitor_id, list(path), first_at,
-                                             signed_up_at))
+            self.log.record(
+                JourneyConverted(cid, new.visitor_id, list(path), first_at, signed_up_at)
+            )
 
 
 def _by_day(touches: _Touches) -> list[tuple[int, _Touches]]:

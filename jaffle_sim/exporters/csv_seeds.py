@@ -37,8 +37,13 @@ def csv_header(columns: Iterable[str]) -> bytes:
 class CsvSeeds:
     """Writes the selected tables of one flavour as CSV seeds."""
 
-    def __init__(self, folder: RunFolder, tables: Iterable[str], settle_after_seconds: float,
-                 publish_daily: bool):
+    def __init__(
+        self,
+        folder: RunFolder,
+        tables: Iterable[str],
+        settle_after_seconds: float,
+        publish_daily: bool,
+    ):
         self.folder = folder
         self.tables = [t for t in TABLES if t in set(tables)]
         self.settle_after = settle_after_seconds

@@ -1,6 +1,6 @@
 """The Parquet event log: a day-tick hook writing each day's events, one file per kind and day.
 
-Layout: `events/<kind>/flavour=<flavour>/day=<YYYY-MM-DD>/part-0.parquet` (hive partitions, so
+Layout: `events/<kind>/flavour=<flavour>/date=<YYYY-MM-DD>/part-0.parquet` (hive partitions, so
 `pandas.read_parquet("OUT/events/order_placed")` or DuckDB's `read_parquet(...,
 hive_partitioning=true)` load a kind across days). `*_at` columns are UTC timestamps, day numbers
 are dates, money stays in integer cents.
@@ -36,8 +36,9 @@ def _arrow_type(name: str, hint: Any) -> pa.DataType:
 
 
 SCHEMAS: dict[str, pa.Schema] = {
-    kind: pa.schema([(name, _arrow_type(name, hint))
-                     for name, hint in typing.get_type_hints(etype).items()])
+    kind: pa.schema(
+        [(name, _arrow_type(name, hint)) for name, hint in typing.get_type_hints(etype).items()]
+    )
     for kind, etype in EVENT_TYPES.items()
 }
 
@@ -61,8 +62,13 @@ class ParquetEventLog:
             if n == 0:
                 continue
             table = self.to_arrow(kind, events[kind], schema)
-            path = (self.folder.events / kind / f"flavour={self._flavour}"
-                    / f"day={day.date.isoformat()}" / "part-0.parquet")
+            path = (
+                self.folder.events
+                / kind
+                / f"flavour={self._flavour}"
+                / f"date={day.date.isoformat()}"
+                / "part-0.parquet"
+            )
             with atomic_file(path) as fh:
                 pq.write_table(table, fh, compression="zstd")
             self.rows[kind] += n
@@ -75,8 +81,11 @@ class ParquetEventLog:
         for field in schema:
             values = columns[field.name]
             if pa.types.is_timestamp(field.type):
-                arrays.append(pa.array(pa.array(values, pa.int64()).to_numpy() + self._epoch,
-                                       pa.int64()).cast(field.type))
+                arrays.append(
+                    pa.array(
+                        pa.array(values, pa.int64()).to_numpy() + self._epoch, pa.int64()
+                    ).cast(field.type)
+                )
             elif pa.types.is_date32(field.type):
                 arrays.append(dates(values, self._epoch))
             else:

@@ -13,8 +13,18 @@ from typing import Any
 
 from jaffle_sim.exporters.output import TABLES, RunFolder, atomic_file
 
-PACKAGES = ("jaffle-sim", "simpy", "numpy", "scipy", "pandas", "pyarrow", "faker", "dbt-core",
-            "dbt-duckdb", "duckdb")
+PACKAGES = (
+    "jaffle-sim",
+    "simpy",
+    "numpy",
+    "scipy",
+    "pandas",
+    "pyarrow",
+    "faker",
+    "dbt-core",
+    "dbt-duckdb",
+    "duckdb",
+)
 
 
 def package_versions() -> dict[str, str | None]:
@@ -46,8 +56,14 @@ class Manifest:
     """The manifest of one command's run into a folder (tables already listed by an earlier
     command of the same run are kept)."""
 
-    def __init__(self, folder: RunFolder, command: str, identity: dict[str, Any],
-                 start_date: str, kept_tables: dict[str, Any] | None = None):
+    def __init__(
+        self,
+        folder: RunFolder,
+        command: str,
+        identity: dict[str, Any],
+        start_date: str,
+        kept_tables: dict[str, Any] | None = None,
+    ):
         self.folder = folder
         self.data: dict[str, Any] = {
             "status": "running",

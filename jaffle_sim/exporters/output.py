@@ -6,7 +6,7 @@ Layout (the data contract):
   seeds/validation/raw_{...}_validation.csv
   seeds/sessions/stg_{website,app}_sessions.csv
   seeds/ads/stg_{google,facebook,instagram}_ads.csv
-  events/<kind>/flavour=<flavour>/day=<YYYY-MM-DD>/part-0.parquet
+  events/<kind>/flavour=<flavour>/date=<YYYY-MM-DD>/part-0.parquet
   run_manifest.json
 """
 
@@ -18,7 +18,7 @@ import shutil
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 ACCOUNT_TABLES = ("customers", "orders", "payments", "signups")
 ACCOUNT_COLUMNS = {
@@ -27,8 +27,15 @@ ACCOUNT_COLUMNS = {
     "payments": ("id", "order_id", "payment_method", "amount"),
     "signups": ("id", "user_id", "user_email", "hashed_password", "signup_date"),
 }
-SESSION_COLUMNS = ("session_id", "customer_id", "started_at", "ended_at", "utm_source", "ad_id",
-                   "visitor_id")
+SESSION_COLUMNS = (
+    "session_id",
+    "customer_id",
+    "started_at",
+    "ended_at",
+    "utm_source",
+    "ad_id",
+    "visitor_id",
+)
 AD_COLUMNS = ("ad_id", "date", "utm_medium", "utm_campaign", "cost", "impressions", "clicks")
 
 
@@ -111,8 +118,10 @@ class RunFolder:
         if existing and not overwrite:
             shown = ", ".join(str(p.relative_to(self.root)) for p in existing[:3])
             more = f" and {len(existing) - 3} more" if len(existing) > 3 else ""
-            raise OutputExists(f"{self.root} already holds {shown}{more}; pass --overwrite to "
-                               "replace them or choose another --out")
+            raise OutputExists(
+                f"{self.root} already holds {shown}{more}; pass --overwrite to "
+                "replace them or choose another --out"
+            )
         for p in existing:
             if p.is_dir():
                 shutil.rmtree(p)
@@ -123,7 +132,7 @@ class RunFolder:
 
 
 @contextlib.contextmanager
-def atomic_file(path: Path, mode: str = "wb") -> Iterator[IO]:  # type: ignore[type-arg]
+def atomic_file(path: Path, mode: str = "wb") -> Iterator[IO[Any]]:
     """Write to a temporary name beside `path` and rename into place only when complete, so a
     crash never leaves a half-written file under the real name."""
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -50,16 +50,33 @@ class Projector:
         """New rows of customers, signups and payments (orders go through `OrderBook`)."""
         s, p, f = events["signed_up"], events["payment_made"], self.flavour
         return {
-            f"raw_customers_{f}": _table(ACCOUNT_COLUMNS["customers"], [
-                pa.array(s["customer_id"], pa.int64()), pa.array(s["first_name"], pa.string()),
-                pa.array(s["last_name"], pa.string())]),
-            f"raw_signups_{f}": _table(ACCOUNT_COLUMNS["signups"], [
-                pa.array(s["signup_id"], pa.int64()), pa.array(s["customer_id"], pa.int64()),
-                pa.array(s["email"], pa.string()), pa.array(s["hashed_password"], pa.string()),
-                timestamps(s["signed_up_at"], self.epoch)]),
-            f"raw_payments_{f}": _table(ACCOUNT_COLUMNS["payments"], [
-                pa.array(p["payment_id"], pa.int64()), pa.array(p["order_id"], pa.int64()),
-                pa.array(p["method"], pa.string()), pa.array(p["amount_cents"], pa.int64())]),
+            f"raw_customers_{f}": _table(
+                ACCOUNT_COLUMNS["customers"],
+                [
+                    pa.array(s["customer_id"], pa.int64()),
+                    pa.array(s["first_name"], pa.string()),
+                    pa.array(s["last_name"], pa.string()),
+                ],
+            ),
+            f"raw_signups_{f}": _table(
+                ACCOUNT_COLUMNS["signups"],
+                [
+                    pa.array(s["signup_id"], pa.int64()),
+                    pa.array(s["customer_id"], pa.int64()),
+                    pa.array(s["email"], pa.string()),
+                    pa.array(s["hashed_password"], pa.string()),
+                    timestamps(s["signed_up_at"], self.epoch),
+                ],
+            ),
+            f"raw_payments_{f}": _table(
+                ACCOUNT_COLUMNS["payments"],
+                [
+                    pa.array(p["payment_id"], pa.int64()),
+                    pa.array(p["order_id"], pa.int64()),
+                    pa.array(p["method"], pa.string()),
+                    pa.array(p["amount_cents"], pa.int64()),
+                ],
+            ),
         }
 
     def session_rows(self, events: DayEvents) -> dict[str, pa.Table]:
@@ -69,20 +86,25 @@ class Projector:
         out = {}
         for name in ("website", "app"):
             idx = by_start[platform[by_start] == name]
-            out[f"stg_{name}_sessions"] = _table(SESSION_COLUMNS, [
-                pa.array(_pick(s["session_id"], idx), pa.string()),
-                pa.array(_pick(s["customer_id"], idx), pa.int64()),
-                timestamps(_pick(s["started_at"], idx), self.epoch),
-                timestamps(_pick(s["ended_at"], idx), self.epoch),
-                pa.array(_pick(s["utm_source"], idx), pa.string()),
-                pa.array(_pick(s["ad_id"], idx), pa.string()),
-                pa.array(_pick(s["visitor_id"], idx), pa.int64())])
+            out[f"stg_{name}_sessions"] = _table(
+                SESSION_COLUMNS,
+                [
+                    pa.array(_pick(s["session_id"], idx), pa.string()),
+                    pa.array(_pick(s["customer_id"], idx), pa.int64()),
+                    timestamps(_pick(s["started_at"], idx), self.epoch),
+                    timestamps(_pick(s["ended_at"], idx), self.epoch),
+                    pa.array(_pick(s["utm_source"], idx), pa.string()),
+                    pa.array(_pick(s["ad_id"], idx), pa.string()),
+                    pa.array(_pick(s["visitor_id"], idx), pa.int64()),
+                ],
+            )
         return out
 
     def ad_rows(self, events: DayEvents) -> dict[str, pa.Table]:
         launched = events["ad_launched"]
-        for ad_id, medium, campaign in zip(launched["ad_id"], launched["medium"],
-                                           launched["campaign"]):
+        for ad_id, medium, campaign in zip(
+            launched["ad_id"], launched["medium"], launched["campaign"]
+        ):
             self._ads[ad_id] = (medium, campaign)
         d = events["ad_day"]
         platform = np.asarray(d["platform"], dtype=object)
@@ -90,13 +112,18 @@ class Projector:
         for name in ("google", "facebook", "instagram"):
             idx = np.flatnonzero(platform == name)
             ad_ids = _pick(d["ad_id"], idx)
-            out[f"stg_{name}_ads"] = _table(AD_COLUMNS, [
-                pa.array(ad_ids, pa.string()), dates(_pick(d["day"], idx), self.epoch),
-                pa.array([self._ads[a][0] for a in ad_ids], pa.string()),
-                pa.array([self._ads[a][1] for a in ad_ids], pa.string()),
-                dollars(_pick(d["cost_cents"], idx)),
-                pa.array(_pick(d["impressions"], idx), pa.int64()),
-                pa.array(_pick(d["clicks"], idx), pa.int64())])
+            out[f"stg_{name}_ads"] = _table(
+                AD_COLUMNS,
+                [
+                    pa.array(ad_ids, pa.string()),
+                    dates(_pick(d["day"], idx), self.epoch),
+                    pa.array([self._ads[a][0] for a in ad_ids], pa.string()),
+                    pa.array([self._ads[a][1] for a in ad_ids], pa.string()),
+                    dollars(_pick(d["cost_cents"], idx)),
+                    pa.array(_pick(d["impressions"], idx), pa.int64()),
+                    pa.array(_pick(d["clicks"], idx), pa.int64()),
+                ],
+            )
         return out
 
 
@@ -134,10 +161,16 @@ class OrderBook:
         return self._as_table([(i, *row) for i, row in self._live.items()])
 
     def _as_table(self, rows: list[tuple[Any, ...]]) -> pa.Table:
-        cols = list(zip(*rows)) if rows else [[], [], [], []]
-        return _table(ACCOUNT_COLUMNS["orders"], [
-            pa.array(cols[0], pa.int64()), pa.array(cols[1], pa.int64()),
-            timestamps(cols[2], self.epoch), pa.array(cols[3], pa.string())])
+        cols: list[Any] = list(zip(*rows)) if rows else [[], [], [], []]
+        return _table(
+            ACCOUNT_COLUMNS["orders"],
+            [
+                pa.array(cols[0], pa.int64()),
+                pa.array(cols[1], pa.int64()),
+                timestamps(cols[2], self.epoch),
+                pa.array(cols[3], pa.string()),
+            ],
+        )
 
 
 def _pick(values: Any, idx: np.ndarray) -> list[Any]:

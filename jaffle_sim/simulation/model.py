@@ -16,7 +16,6 @@ from jaffle_sim.simulation.clock import Calendar
 from jaffle_sim.simulation.scenario import Scenario
 from jaffle_sim.simulation.streams import Streams
 
-
 # Days of visitor journeys simulated (and not recorded) before day 0, so that the first days are
 # not missing the returns of journeys that began earlier. Longer than almost every journey.
 WARM_UP_DAYS = 14
@@ -25,8 +24,9 @@ WARM_UP_DAYS = 14
 class ShopModel:
     """One flavour of the simulated shop over a calendar."""
 
-    def __init__(self, scenario: Scenario, calendar: Calendar, seed: int,
-                 flavour: str = "training"):
+    def __init__(
+        self, scenario: Scenario, calendar: Calendar, seed: int, flavour: str = "training"
+    ):
         self.scenario = s = scenario
         self.calendar = calendar
         self.streams = streams = Streams(seed, flavour)
@@ -35,28 +35,45 @@ class ShopModel:
         self._growth, self._audience = self._demand_curve(streams.generator("demand"))
 
         self.platforms = {
-            name: AdPlatform(name, s.ads[name], streams.generator("ads", i), log,
-                             s.traffic.visit_hours)
-            for i, name in enumerate(PLATFORMS)}
+            name: AdPlatform(
+                name, s.ads[name], streams.generator("ads", i), log, s.traffic.visit_hours
+            )
+            for i, name in enumerate(PLATFORMS)
+        }
         self.shop = Shop(s.shop, streams.generator("shop"), log)
         faker = Faker("en_US")
         faker.seed_instance(streams.integer_seed("names"))
         self.desk = SessionDesk(self.platforms, s.traffic, streams.generator("visitors", 1), log)
         self.customers = Customers(
-            s.customers, s.journey.order_timing, s.traffic.visit_hours, s.demand.weekly,
-            calendar.start_weekday, streams.generator("customers"),
-            lambda: (faker.first_name(), faker.last_name()), log,
-            self.shop.place_order, self.desk.open)
+            s.customers,
+            s.journey.order_timing,
+            s.traffic.visit_hours,
+            s.demand.weekly,
+            calendar.start_weekday,
+            streams.generator("customers"),
+            lambda: (faker.first_name(), faker.last_name()),
+            log,
+            self.shop.place_order,
+            self.desk.open,
+        )
         existing = self.customers.sign_up_existing(env, first_visitor_id=1)
-        self.visitors = Visitors(s.traffic, s.journey, self.platforms, self.desk, self.customers,
-                                 streams.generator("visitors", 0), log,
-                                 first_visitor_id=existing + 1)
+        self.visitors = Visitors(
+            s.traffic,
+            s.journey,
+            self.platforms,
+            self.desk,
+            self.customers,
+            streams.generator("visitors", 0),
+            log,
+            first_visitor_id=existing + 1,
+        )
         for platform in self.platforms.values():
             platform.warm_start()
         self.visitors.warm_up(
             WARM_UP_DAYS,
             {name: p.expected_clicks(*self.ad_scale(0)) for name, p in self.platforms.items()},
-            s.traffic.organic_visitors_per_day * self.organic_scale(0))
+            s.traffic.organic_visitors_per_day * self.organic_scale(0),
+        )
         for platform in self.platforms.values():
             env.process(platform.process(env, self.ad_scale, self.visitors.receive))
         env.process(self.visitors.process(env, self.organic_scale))

@@ -15,8 +15,9 @@ from jaffle_sim.simulation.scenario import Scenario
 class Simulation:
     """A simulated shop over `calendar`, for one seed and flavour."""
 
-    def __init__(self, scenario: Scenario, calendar: Calendar, seed: int,
-                 flavour: str = "training"):
+    def __init__(
+        self, scenario: Scenario, calendar: Calendar, seed: int, flavour: str = "training"
+    ):
         self.info = RunInfo(seed=seed, flavour=flavour, calendar=calendar, scenario=scenario)
         self.model = ShopModel(scenario, calendar, seed, flavour)
 
@@ -28,8 +29,11 @@ class Simulation:
             model.close_day(day.index)
             yield day, model.log.drain()
 
-    def run(self, hooks: Sequence[DayHook] = (),
-            progress: Callable[[SimDay, DayEvents], None] | None = None) -> dict[str, int]:
+    def run(
+        self,
+        hooks: Sequence[DayHook] = (),
+        progress: Callable[[SimDay, DayEvents], None] | None = None,
+    ) -> dict[str, int]:
         """Run every day through the hooks; returns the number of events of each kind."""
         for hook in hooks:
             hook.start(self.info)

@@ -60,10 +60,13 @@ class Demand:
         object.__setattr__(self, "weekly", tuple(self.weekly))
         coerce_and_check(self, non_negative=("daily_noise_sigma",))
         if not (isinstance(self.growth_per_30_days, (int, float)) and self.growth_per_30_days > -1):
-            raise DistributionError("growth_per_30_days: must be a number > -1 (0.06 = +6% a "
-                                    f"month), got {self.growth_per_30_days!r}")
-        if len(self.weekly) != 7 or not all(isinstance(w, (int, float)) and w > 0
-                                            for w in self.weekly):
+            raise DistributionError(
+                "growth_per_30_days: must be a number > -1 (0.06 = +6% a "
+                f"month), got {self.growth_per_30_days!r}"
+            )
+        if len(self.weekly) != 7 or not all(
+            isinstance(w, (int, float)) and w > 0 for w in self.weekly
+        ):
             raise DistributionError("weekly: needs 7 weights > 0, Monday to Sunday")
 
 
@@ -81,15 +84,21 @@ class Scenario:
     def __post_init__(self) -> None:
         if sorted(self.ads) != sorted(PLATFORMS):
             raise ScenarioError("ads", f"needs exactly the platforms {', '.join(PLATFORMS)}")
-        for key, mix in (("journey.return_channels", self.journey.return_channels),
-                         ("customers.repeat_channels", self.customers.repeat_channels)):
+        for key, mix in (
+            ("journey.return_channels", self.journey.return_channels),
+            ("customers.repeat_channels", self.customers.repeat_channels),
+        ):
             unknown = set(mix.labels) - set(CHANNELS)
             if unknown:
-                raise ScenarioError(key, f"unknown channel(s) {sorted(unknown)}; expected "
-                                         f"{', '.join(CHANNELS)}")
+                raise ScenarioError(
+                    key, f"unknown channel(s) {sorted(unknown)}; expected {', '.join(CHANNELS)}"
+                )
         if self.ads["google"].app_share != 0 or self.ads["instagram"].app_share != 1:
-            raise ScenarioError("ads", "google traffic lands on the website (app_share = 0) and "
-                                       "instagram traffic in the app (app_share = 1)")
+            raise ScenarioError(
+                "ads",
+                "google traffic lands on the website (app_share = 0) and "
+                "instagram traffic in the app (app_share = 1)",
+            )
 
     # -- conversions --------------------------------------------------------------------------
     @classmethod
@@ -118,6 +127,7 @@ class Scenario:
 
 
 # -- plain-dict conversion ----------------------------------------------------------------------
+
 
 def _to_plain(value: Any) -> Any:
     if isinstance(value, (Distribution, Mix, HourProfile)):
@@ -151,8 +161,11 @@ def _merge(base: Any, overlay: Any, path: str) -> Any:
 
 
 def _is_mix(plain: Mapping[str, Any]) -> bool:
-    return bool(plain) and "kind" not in plain and all(
-        isinstance(v, (int, float)) and not isinstance(v, bool) for v in plain.values())
+    return (
+        bool(plain)
+        and "kind" not in plain
+        and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in plain.values())
+    )
 
 
 def _build(cls: type, data: Any, path: str) -> Any:
@@ -227,8 +240,16 @@ def _number(value: Any) -> float:
 # visits come earlier in the day, so that most orders follow their session on the same day.
 ORDER_HOURS = (1, 1, 1, 1, 1, 2, 3, 4, 5, 6, 7, 8, 9, 8, 7, 6, 5, 4, 3, 2, 2, 1, 1, 1)
 VISIT_HOURS = (1, 1, 1, 1, 1, 2, 4, 6, 8, 9, 9, 8, 7, 6, 5, 5, 5, 5, 5, 5, 4, 3, 2, 1)
-CAMPAIGNS = Mix({"spring_sale": 0.2, "holiday_deals": 0.15, "retargeting": 0.2,
-                 "brand_awareness": 0.2, "flash_sale": 0.1, "new_menu": 0.15})
+CAMPAIGNS = Mix(
+    {
+        "spring_sale": 0.2,
+        "holiday_deals": 0.15,
+        "retargeting": 0.2,
+        "brand_awareness": 0.2,
+        "flash_sale": 0.1,
+        "new_menu": 0.15,
+    }
+)
 
 
 def default_scenario() -> Scenario:
@@ -237,50 +258,82 @@ def default_scenario() -> Scenario:
     ad_days = Uniform(30, 60)
     budget = LogNormal(median=300, sigma=0.6, low=50, high=5_000)
     return Scenario(
-        demand=Demand(growth_per_30_days=0.06, weekly=(0.95, 0.93, 0.96, 1.0, 1.06, 1.1, 1.0),
-                      daily_noise_sigma=0.07),
+        demand=Demand(
+            growth_per_30_days=0.06,
+            weekly=(0.95, 0.93, 0.96, 1.0, 1.06, 1.1, 1.0),
+            daily_noise_sigma=0.07,
+        ),
         traffic=TrafficBehaviour(
-            organic_visitors_per_day=250, visit_hours=HourProfile(VISIT_HOURS),
-            landing_share=0.9, organic_app_share=0.55,
-            session_minutes=LogNormal(median=6, sigma=0.75, low=1, high=45)),
+            organic_visitors_per_day=250,
+            visit_hours=HourProfile(VISIT_HOURS),
+            landing_share=0.9,
+            organic_app_share=0.55,
+            session_minutes=LogNormal(median=6, sigma=0.75, low=1, high=45),
+        ),
         journey=JourneyBehaviour(
-            first_visit_conversion=0.0045, return_visit_conversion=0.03, return_probability=0.3,
+            first_visit_conversion=0.0045,
+            return_visit_conversion=0.03,
+            return_probability=0.3,
             return_delay_hours=LogNormal(median=20, sigma=1.0, low=2, high=240),
-            return_channels=Mix({"organic": 0.4, "google": 0.25, "facebook": 0.2,
-                                 "instagram": 0.15}),
+            return_channels=Mix(
+                {"organic": 0.4, "google": 0.25, "facebook": 0.2, "instagram": 0.15}
+            ),
             max_sessions=6,
-            order_timing=OrderTiming(same_day_share=0.7, order_hours=HourProfile(ORDER_HOURS))),
+            order_timing=OrderTiming(same_day_share=0.7, order_hours=HourProfile(ORDER_HOURS)),
+        ),
         ads={
             "google": PlatformBehaviour(
-                launches_per_day=1.75, duration_days=ad_days, daily_budget_cents=budget,
-                ctr=Uniform(0.02, 0.08), cpm_cents=LogNormal(median=9_000, sigma=0.3),
-                app_share=0.0, campaigns=CAMPAIGNS,
-                media=Mix({"paid_search": 0.5, "shopping": 0.2, "display": 0.15, "video": 0.15})),
+                launches_per_day=1.75,
+                duration_days=ad_days,
+                daily_budget_cents=budget,
+                ctr=Uniform(0.02, 0.08),
+                cpm_cents=LogNormal(median=9_000, sigma=0.3),
+                app_share=0.0,
+                campaigns=CAMPAIGNS,
+                media=Mix({"paid_search": 0.5, "shopping": 0.2, "display": 0.15, "video": 0.15}),
+            ),
             "facebook": PlatformBehaviour(
-                launches_per_day=1.75, duration_days=ad_days, daily_budget_cents=budget,
-                ctr=Uniform(0.01, 0.05), cpm_cents=LogNormal(median=2_500, sigma=0.3),
-                app_share=0.5, campaigns=CAMPAIGNS,
-                media=Mix({"social": 0.6, "cpc": 0.15, "display": 0.1, "video": 0.15})),
+                launches_per_day=1.75,
+                duration_days=ad_days,
+                daily_budget_cents=budget,
+                ctr=Uniform(0.01, 0.05),
+                cpm_cents=LogNormal(median=2_500, sigma=0.3),
+                app_share=0.5,
+                campaigns=CAMPAIGNS,
+                media=Mix({"social": 0.6, "cpc": 0.15, "display": 0.1, "video": 0.15}),
+            ),
             "instagram": PlatformBehaviour(
-                launches_per_day=1.75, duration_days=ad_days, daily_budget_cents=budget,
-                ctr=Uniform(0.01, 0.04), cpm_cents=LogNormal(median=2_000, sigma=0.3),
-                app_share=1.0, campaigns=CAMPAIGNS,
-                media=Mix({"social": 0.6, "video": 0.3, "display": 0.1})),
+                launches_per_day=1.75,
+                duration_days=ad_days,
+                daily_budget_cents=budget,
+                ctr=Uniform(0.01, 0.04),
+                cpm_cents=LogNormal(median=2_000, sigma=0.3),
+                app_share=1.0,
+                campaigns=CAMPAIGNS,
+                media=Mix({"social": 0.6, "video": 0.3, "display": 0.1}),
+            ),
         },
         customers=CustomerBehaviour(
-            existing_customers=1_000, existing_history_days=365,
+            existing_customers=1_000,
+            existing_history_days=365,
             purchase_rate_per_day=Gamma(mean_value=0.22, shape=0.9),
             churn_after_order=Beta(mean_value=0.04, concentration=20),
-            repeat_channels=Mix({"organic": 0.72, "google": 0.1, "facebook": 0.1,
-                                 "instagram": 0.08}),
-            no_first_order_share=0.05, email_missing_share=0.01),
+            repeat_channels=Mix(
+                {"organic": 0.72, "google": 0.1, "facebook": 0.1, "instagram": 0.08}
+            ),
+            no_first_order_share=0.05,
+            email_missing_share=0.01,
+        ),
         shop=ShopBehaviour(
             order_amount_cents=LogNormal(median=1_800, sigma=0.45, low=300, high=12_000),
             second_payment_share=0.15,
-            payment_methods=Mix({"credit_card": 0.49, "bank_transfer": 0.29, "coupon": 0.12,
-                                 "gift_card": 0.10}),
+            payment_methods=Mix(
+                {"credit_card": 0.49, "bank_transfer": 0.29, "coupon": 0.12, "gift_card": 0.10}
+            ),
             ship_hours=LogNormal(median=20, sigma=0.6, low=1, high=96),
             deliver_hours=LogNormal(median=48, sigma=0.5, low=4, high=168),
-            return_share=0.06, return_request_days=Uniform(1, 10),
-            return_processing_days=Uniform(1, 6)),
+            return_share=0.06,
+            return_request_days=Uniform(1, 10),
+            return_processing_days=Uniform(1, 6),
+        ),
     )

@@ -1,0 +1,527 @@
+"""Run the bundled dbt project in-process against a run's warehouse.
+
+The project ships inside the package (``jaffle_sim/dbt_project`` in a wheel, ``dbt_project/`` at
+the repository root in an editable install). A run never executes it in place:
+
+* :func:`stage_project` copies it into the run folder (``OUT/dbt_project``) next to the seeds the
+  simulator writes (``OUT/seeds``). The project's ``seed-paths`` is the *relative* path
+  ``../seeds``. dbt-core writes each seed's SQL to ``<target-path>/run/<project>/<seed path>``; with
+  an absolute seed path that join returns the seed path itself and dbt overwrites the CSV with SQL
+  (dbt-core issue 7373, still present in 1.11). A relative path with at most two ``..`` parts
+  keeps that write inside the target folder.
+* :func:`write_profiles` writes a ``profiles.yml`` for profile ``jaffle_sim`` whose DuckDB path is
+  absolute (a relative path silently creates an empty database relative to the working folder).
+* :class:`DbtRunner` invokes ``seed``/``run``/``test``/``build`` through ``dbtRunner`` in this
+  process, one invocation at a time, and returns plain :class:`DbtResult` objects.
+
+Parsing the project costs about a second and dbt re-parses everything whenever ``--vars`` change,
+which the simulator does every day (``simulated_now``). The runner therefore keeps the parsed
+manifest and hands it to ``dbtRunner(manifest=...)`` while nothing that shapes the parse changed:
+vars other than :data:`RUNTIME_VARS`, the target, the profiles file, the project files and the set
+of seed files. ``simulated_now`` only appears inside SQL bodies, which dbt renders again at
+execution with the invocation's vars, so reusing the manifest across days is correct; a var such
+as ``validation`` changes which sources the staging models depend on, so it forces a new parse.
+
+dbt is imported lazily (importing it costs about two seconds); nothing here imports the rest of
+``jaffle_sim``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import threading
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+PROFILE_NAME = "jaffle_sim"
+PROJECT_NAME = "jaffle_sim"
+PROJECT_DIRNAME = "dbt_project"
+SEEDS_DIRNAME = "seeds"
+DATABASE_FILENAME = "warehouse.duckdb"
+SEED_PATH_ENV = "JAFFLE_SIM_SEED_PATH"
+
+#: Vars that only appear inside SQL bodies: changing them keeps a parsed manifest valid.
+RUNTIME_VARS = frozenset({"simulated_now"})
+
+#: Statuses of a node that did what it should.
+OK_STATUSES = frozenset({"success", "pass"})
+#: Statuses of a node that failed (a failing test, a model or seed that errored).
+FAILED_STATUSES = frozenset({"error", "fail", "runtime error"})
+
+_COPY_IGNORE = shutil.ignore_patterns(
+    "target", "logs", "dbt_packages", "profiles.yml", "__pycache__", ".user.yml"
+)
+# dbt keeps global state: never let two invocations overlap, whichever runner starts them.
+_INVOCATION_LOCK = threading.Lock()
+_LOCK_MESSAGE = re.compile(r"Could not set lock on file|Conflicting lock is held", re.IGNORECASE)
+_LOCK_HOLDER = re.compile(r"Conflicting lock is held in (?P<program>.+?) \(PID (?P<pid>\d+)\)")
+
+
+class DbtError(RuntimeError):
+    """dbt could not run the command (bad project or profile, unreachable warehouse, crash)."""
+
+
+class WarehouseLockedError(DbtError):
+    """The DuckDB file is held by another process (DuckDB allows a single writer)."""
+
+
+@dataclass(frozen=True)
+class NodeResult:
+    """The outcome of one node (seed, model, data test, unit test) in one invocation."""
+
+    unique_id: str
+    name: str
+    resource_type: str
+    status: str
+    execution_time: float
+    failures: int | None
+    message: str | None
+
+    @property
+    def ok(self) -> bool:
+        return self.status in OK_STATUSES
+
+    @property
+    def failed(self) -> bool:
+        return self.status in FAILED_STATUSES
+
+
+@dataclass(frozen=True)
+class DbtResult:
+    """The outcome of one dbt invocation."""
+
+    command: str
+    success: bool
+    elapsed: float
+    nodes: tuple[NodeResult, ...]
+    reused_manifest: bool
+
+    @property
+    def failed(self) -> tuple[NodeResult, ...]:
+        return tuple(n for n in self.nodes if n.failed)
+
+    def node(self, name: str, resource_type: str | None = None) -> NodeResult:
+        """The node called `name` (optionally of one resource type); KeyError when absent."""
+        for n in self.nodes:
+            if n.name == name and (resource_type is None or n.resource_type == resource_type):
+                return n
+        raise KeyError(name)
+
+    def status_counts(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for n in self.nodes:
+            counts[n.status] = counts.get(n.status, 0) + 1
+        return counts
+
+    def summary(self) -> str:
+        counts = ", ".join(f"{k}={v}" for k, v in sorted(self.status_counts().items()))
+        return f"dbt {self.command}: {counts or 'nothing ran'} in {self.elapsed:.2f}s"
+
+
+# -- locating and staging the project ---------------------------------------------------------
+
+
+def bundled_project_dir() -> Path:
+    """The dbt project shipped with the package: ``jaffle_sim/dbt_project`` in a wheel install,
+    else ``dbt_project/`` at the repository root (editable install or source checkout)."""
+    package_root = Path(__file__).resolve().parent.parent
+    for candidate in (package_root / PROJECT_DIRNAME, package_root.parent / PROJECT_DIRNAME):
+        if (candidate / "dbt_project.yml").is_file():
+            return candidate
+    raise FileNotFoundError(
+        f"the bundled dbt project was not found next to {package_root} "
+        f"(looked for {PROJECT_DIRNAME}/dbt_project.yml in the package and the repository root)"
+    )
+
+
+def stage_project(
+    run_dir: str | os.PathLike[str],
+    source: str | os.PathLike[str] | None = None,
+) -> Path:
+    """Copy the dbt project into ``run_dir/dbt_project`` and return that folder.
+
+    The copy sits beside ``run_dir/seeds``, which the project's default seed path ``../seeds``
+    finds. Files of an earlier copy are replaced (so a stale model cannot survive an upgrade);
+    ``target/``, ``logs/`` and a ``profiles.yml`` in the copy are kept.
+    """
+    src = Path(source) if source is not None else bundled_project_dir()
+    if not (src / "dbt_project.yml").is_file():
+        raise FileNotFoundError(f"{src} is not a dbt project (no dbt_project.yml)")
+    dest = Path(run_dir).resolve() / PROJECT_DIRNAME
+    if dest.resolve() == src.resolve():
+        return dest
+    dest.mkdir(parents=True, exist_ok=True)
+    for entry in dest.iterdir():
+        if entry.name in {"target", "logs", "profiles.yml"}:
+            continue
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry)
+        else:
+            entry.unlink()
+    shutil.copytree(src, dest, ignore=_COPY_IGNORE, dirs_exist_ok=True)
+    return dest
+
+
+def relative_seed_path(
+    project_dir: str | os.PathLike[str], seeds_dir: str | os.PathLike[str]
+) -> str:
+    """The value for ``JAFFLE_SIM_SEED_PATH`` that points `project_dir` at `seeds_dir`.
+
+    Raises ValueError when the seeds are too far from the project: dbt would then write each
+    seed's SQL outside its target folder (or over the CSV itself). Use :func:`stage_project`.
+    """
+    rel = os.path.relpath(Path(seeds_dir).resolve(), Path(project_dir).resolve())
+    ups = 0
+    for part in Path(rel).parts:
+        if part != "..":
+            break
+        ups += 1
+    if ups > 2 or os.path.isabs(rel):
+        raise ValueError(
+            f"seeds at {seeds_dir} are {ups} folders above the project {project_dir}; dbt would "
+            "write seed SQL outside its target folder (or over the CSV files). Copy the project "
+            "next to the seeds with stage_project() instead"
+        )
+    return Path(rel).as_posix()
+
+
+def write_profiles(
+    profiles_dir: str | os.PathLike[str],
+    database_path: str | os.PathLike[str],
+    *,
+    schema: str = "main",
+    threads: int = 4,
+    target: str = "dev",
+) -> Path:
+    """Write ``profiles_dir/profiles.yml`` with profile ``jaffle_sim`` on a DuckDB file.
+
+    The database path is made absolute: dbt-duckdb resolves a relative path against the working
+    folder of the process and would silently create an empty database there.
+    """
+    db = Path(database_path).expanduser().resolve()
+    db.parent.mkdir(parents=True, exist_ok=True)
+    folder = Path(profiles_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    profile = {
+        PROFILE_NAME: {
+            "target": target,
+            "outputs": {
+                target: {"type": "duckdb", "path": str(db), "schema": schema, "threads": threads},
+            },
+        }
+    }
+    path = folder / "profiles.yml"
+    # JSON is valid YAML, and json.dumps quotes every string (paths with ':' or '#' stay safe).
+    path.write_text("# Written by jaffle-sim.\n" + json.dumps(profile, indent=2) + "\n")
+    return path
+
+
+# -- running -----------------------------------------------------------------------------------
+
+
+class DbtRunner:
+    """Runs dbt commands in this process against one project, profile and warehouse.
+
+    Each call is one dbt invocation, strictly one at a time in the process. ``target/`` and
+    ``logs/`` go to `work_dir` (default: the project folder, which for a staged project is inside
+    the run folder). Vars given here apply to every call; vars given to a call are added on top.
+    """
+
+    def __init__(
+        self,
+        project_dir: str | os.PathLike[str],
+        profiles_dir: str | os.PathLike[str],
+        *,
+        work_dir: str | os.PathLike[str] | None = None,
+        target: str | None = None,
+        vars: Mapping[str, Any] | None = None,
+        seeds_dir: str | os.PathLike[str] | None = None,
+        database_path: str | os.PathLike[str] | None = None,
+        threads: int | None = None,
+        echo: bool = False,
+        reuse_manifest: bool = True,
+    ):
+        self.project_dir = Path(project_dir).resolve()
+        if not (self.project_dir / "dbt_project.yml").is_file():
+            raise FileNotFoundError(f"{self.project_dir} is not a dbt project (no dbt_project.yml)")
+        self.profiles_dir = Path(profiles_dir).resolve()
+        work = Path(work_dir).resolve() if work_dir is not None else self.project_dir
+        if work_dir is None and self.project_dir == _bundled_or_none():
+            raise ValueError(
+                "pass work_dir (or stage the project) so that dbt does not write "
+                "target/ and logs/ into the installed package"
+            )
+        self.target_path = work / "target"
+        self.log_path = work / "logs"
+        self.target = target
+        self.vars: dict[str, Any] = dict(vars or {})
+        self.seed_path = (
+            relative_seed_path(self.project_dir, seeds_dir) if seeds_dir is not None else None
+        )
+        self.database_path = Path(database_path).resolve() if database_path is not None else None
+        self.threads = threads
+        self.echo = echo
+        self.reuse_manifest = reuse_manifest
+        self._runner: Any = None
+        self._manifest: Any = None
+        self._manifest_key: str | None = None
+
+    @classmethod
+    def for_run_folder(
+        cls,
+        run_dir: str | os.PathLike[str],
+        *,
+        database_path: str | os.PathLike[str] | None = None,
+        profiles_dir: str | os.PathLike[str] | None = None,
+        target: str | None = None,
+        vars: Mapping[str, Any] | None = None,
+        threads: int = 4,
+        echo: bool = False,
+    ) -> DbtRunner:
+        """Stage the bundled project in `run_dir` and return a runner for it.
+
+        Without `profiles_dir` the embedded warehouse is used: a ``profiles.yml`` is written into
+        the staged project for the DuckDB file `database_path` (default
+        ``run_dir/warehouse.duckdb``). With `profiles_dir` (and optionally `target`) the user's
+        own profile ``jaffle_sim`` is used and nothing is written there.
+        """
+        project = stage_project(run_dir)
+        db: Path | None = None
+        if profiles_dir is None:
+            db = (
+                Path(database_path)
+                if database_path is not None
+                else (Path(run_dir) / DATABASE_FILENAME)
+            )
+            write_profiles(project, db, threads=threads)
+            profiles_dir = project
+        return cls(project, profiles_dir, target=target, vars=vars, database_path=db, echo=echo)
+
+    # public commands
+    def seed(self, **options: Any) -> DbtResult:
+        return self.invoke("seed", **options)
+
+    def run(self, **options: Any) -> DbtResult:
+        return self.invoke("run", **options)
+
+    def test(self, **options: Any) -> DbtResult:
+        return self.invoke("test", **options)
+
+    def build(self, **options: Any) -> DbtResult:
+        return self.invoke("build", **options)
+
+    def invoke(
+        self,
+        command: str,
+        *,
+        select: str | Sequence[str] | None = None,
+        exclude: str | Sequence[str] | None = None,
+        vars: Mapping[str, Any] | None = None,
+        full_refresh: bool = False,
+        fail_fast: bool = False,
+        extra_args: Sequence[str] = (),
+    ) -> DbtResult:
+        """Run one dbt command and return its per-node results.
+
+        Failing tests or models do not raise: check ``result.success`` / ``result.failed``.
+        Raises :class:`WarehouseLockedError` when the DuckDB file is held by another process and
+        :class:`DbtError` when dbt could not run the command at all.
+        """
+        merged = {**self.vars, **(vars or {})}
+        args = [command, *self._common_args(), "--vars", json.dumps(merged, sort_keys=True)]
+        for flag, value in (("--select", select), ("--exclude", exclude)):
+            if value:
+                args += [flag, *([value] if isinstance(value, str) else list(value))]
+        if full_refresh:
+            args.append("--full-refresh")
+        if fail_fast:
+            args.append("--fail-fast")
+        args += list(extra_args)
+
+        with _INVOCATION_LOCK, self._environment():
+            runner = self._dbt_runner()
+            reused = False
+            if self.reuse_manifest:
+                key = self._parse_key(merged)
+                if key != self._manifest_key or self._manifest is None:
+                    self._manifest = self._parse(runner, merged)
+                    self._manifest_key = key
+                else:
+                    reused = True
+                runner.manifest = self._manifest
+            else:
+                runner.manifest = None
+            started = time.perf_counter()
+            res = runner.invoke(args)
+            elapsed = time.perf_counter() - started
+        if res.exception is not None:
+            self._forget_manifest()
+            raise self._translate(command, res.exception)
+        nodes = _node_results(res.result)
+        return DbtResult(
+            command=command,
+            success=bool(res.success),
+            elapsed=elapsed,
+            nodes=nodes,
+            reused_manifest=reused,
+        )
+
+    def parse(self, vars: Mapping[str, Any] | None = None) -> Any:
+        """Parse the project (or reuse the cached parse) and return dbt's Manifest object."""
+        merged = {**self.vars, **(vars or {})}
+        with _INVOCATION_LOCK, self._environment():
+            key = self._parse_key(merged)
+            if key != self._manifest_key or self._manifest is None:
+                self._manifest = self._parse(self._dbt_runner(), merged)
+                self._manifest_key = key
+            return self._manifest
+
+    # internals
+    def _common_args(self) -> list[str]:
+        args = [
+            "--project-dir",
+            str(self.project_dir),
+            "--profiles-dir",
+            str(self.profiles_dir),
+            "--target-path",
+            str(self.target_path),
+            "--log-path",
+            str(self.log_path),
+            "--no-use-colors",
+            "--log-level",
+            "info" if self.echo else "none",
+            "--log-level-file",
+            "info",
+            "--no-send-anonymous-usage-stats",
+        ]
+        if self.target:
+            args += ["--target", self.target]
+        if self.threads:
+            args += ["--threads", str(self.threads)]
+        return args
+
+    def _dbt_runner(self) -> Any:
+        if self._runner is None:
+            from dbt.cli.main import dbtRunner  # lazy: importing dbt takes about two seconds
+
+            self._runner = dbtRunner()
+        return self._runner
+
+    def _parse(self, runner: Any, merged_vars: Mapping[str, Any]) -> Any:
+        runner.manifest = None
+        res = runner.invoke(
+            ["parse", *self._common_args(), "--vars", json.dumps(dict(merged_vars), sort_keys=True)]
+        )
+        if res.exception is not None or not res.success or res.result is None:
+            self._forget_manifest()
+            raise self._translate("parse", res.exception or DbtError("dbt parse failed"))
+        return res.result
+
+    def _forget_manifest(self) -> None:
+        self._manifest = None
+        self._manifest_key = None
+
+    def _parse_key(self, merged_vars: Mapping[str, Any]) -> str:
+        """Everything that shapes dbt's parse: when it is unchanged the manifest can be reused."""
+        parse_vars = {k: v for k, v in merged_vars.items() if k not in RUNTIME_VARS}
+        files = []
+        for path in sorted(self.project_dir.rglob("*")):
+            rel = path.relative_to(self.project_dir)
+            if rel.parts and rel.parts[0] in {"target", "logs", "dbt_packages"}:
+                continue
+            if path.is_file():
+                st = path.stat()
+                files.append((rel.as_posix(), st.st_size, st.st_mtime_ns))
+        seeds = (
+            sorted(
+                p.relative_to(self._seeds_dir()).as_posix()
+                for p in self._seeds_dir().rglob("*.csv")
+            )
+            if self._seeds_dir().is_dir()
+            else []
+        )
+        profiles = self.profiles_dir / "profiles.yml"
+        profile_stamp = (
+            (profiles.stat().st_mtime_ns, profiles.stat().st_size) if profiles.exists() else None
+        )
+        return json.dumps(
+            {
+                "vars": parse_vars,
+                "target": self.target,
+                "threads": self.threads,
+                "files": files,
+                "seeds": seeds,
+                "profiles": profile_stamp,
+                "seed_path": os.environ.get(SEED_PATH_ENV),
+            },
+            sort_keys=True,
+            default=str,
+        )
+
+    def _seeds_dir(self) -> Path:
+        rel = self.seed_path or os.environ.get(SEED_PATH_ENV) or f"../{SEEDS_DIRNAME}"
+        return (self.project_dir / rel).resolve()
+
+    @contextmanager
+    def _environment(self) -> Iterator[None]:
+        """Set the seed path for the invocation and restore the previous value afterwards."""
+        if self.seed_path is None:
+            yield
+            return
+        previous = os.environ.get(SEED_PATH_ENV)
+        os.environ[SEED_PATH_ENV] = self.seed_path
+        try:
+            yield
+        finally:
+            if previous is None:
+                os.environ.pop(SEED_PATH_ENV, None)
+            else:
+                os.environ[SEED_PATH_ENV] = previous
+
+    def _translate(self, command: str, exc: BaseException) -> DbtError:
+        text = str(exc)
+        if _LOCK_MESSAGE.search(text):
+            where = f" {self.database_path}" if self.database_path else ""
+            holder = _LOCK_HOLDER.search(text)
+            who = f" (process {holder.group('pid')}, {holder.group('program')})" if holder else ""
+            return WarehouseLockedError(
+                f"the DuckDB warehouse{where} is locked by another process{who}. DuckDB allows a "
+                "single writer: close the notebook or run that holds it (readers can open it "
+                "with read_only=True while no run is active) and try again."
+            )
+        return DbtError(f"dbt {command} failed: {text}")
+
+
+def _bundled_or_none() -> Path | None:
+    try:
+        return bundled_project_dir().resolve()
+    except FileNotFoundError:
+        return None
+
+
+def _node_results(result: Any) -> tuple[NodeResult, ...]:
+    out = []
+    for r in getattr(result, "results", None) or ():
+        node = r.node
+        status = getattr(r.status, "value", r.status)
+        resource = getattr(node.resource_type, "value", node.resource_type)
+        failures = r.failures
+        out.append(
+            NodeResult(
+                unique_id=str(node.unique_id),
+                name=str(node.name),
+                resource_type=str(resource),
+                status=str(status).lower(),
+                execution_time=float(r.execution_time or 0.0),
+                failures=int(failures) if failures is not None else None,
+                message=str(r.message) if r.message is not None else None,
+            )
+        )
+    return tuple(out)

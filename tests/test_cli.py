@@ -1,0 +1,188 @@
+"""The command line: good runs, and bad input that exits 2 with one line and writes nothing."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from jaffle_sim.cli import main
+
+GOOD = ["--end-date", "2026-03-15", "--quiet"]
+
+
+def run_cli(capsys, *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.mark.parametrize(
+    "args, problem",
+    [
+        (["generate", "all", "--days", "0"], "--days"),
+        (["generate", "all", "--days", "-3"], "--days"),
+        (["generate", "all", "--days", "abc"], "--days"),
+        (["generate", "all", "--end-date", "2026-02-30"], "--end-date"),
+        (["generate", "all", "--end-date", "yesterday"], "--end-date"),
+        (["generate", "sales"], "unknown table set 'sales'"),
+        (["generate", "all", "--seed", "-1"], "--seed"),
+        (["generate", "all", "--config", "missing.toml"], "no such file"),
+        (["run", "--no-dbt", "--days", "0"], "--days"),
+        (
+            ["generate", "all", "--set", "journey.return_probability=2"],
+            "journey.return_probability",
+        ),
+        (["generate", "all", "--set", "journey.bogus=1"], "journey.bogus: unknown key"),
+        (["generate", "all", "--set", "novalue"], "key=value"),
+    ],
+)
+def test_bad_input_exits_2_with_one_line_and_writes_nothing(tmp_path, capsys, args, problem):
+    out = tmp_path / "out"
+    code, stdout, err = run_cli(capsys, *args, "--out", str(out), "--quiet")
+    assert code == 2
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and problem in lines[0], err
+    assert "Traceback" not in err and stdout == ""
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    "toml, problem",
+    [
+        (
+            "[journey]\nreturn_probability = 1.5\n",
+            "journey.return_probability: must be a probability",
+        ),
+        ("[shop]\nfoo = 1\n", "shop.foo: unknown key"),
+        ("[traffic\n", "not valid TOML"),
+        (
+            "[shop.payment_methods]\ncredit_card = 0.9\n",
+            "shop.payment_methods: shares must sum to 1",
+        ),
+        ('[shop.ship_hours]\nkind = "uniform"\nlow = -2\nhigh = 5\n', "cannot be negative"),
+    ],
+)
+def test_bad_config_names_the_key(tmp_path, capsys, toml, problem):
+    config = tmp_path / "s.toml"
+    config.write_text(toml)
+    out = tmp_path / "out"
+    code, _, err = run_cli(
+        capsys, "generate", "all", "--config", str(config), "--out", str(out), *GOOD
+    )
+    assert code == 2 and problem in err and len(err.strip().splitlines()) == 1
+    assert not out.exists()
+
+
+def test_config_overlay_changes_the_run(tmp_path, capsys):
+    config = tmp_path / "s.toml"
+    config.write_text("[traffic]\norganic_visitors_per_day = 2000\n")
+    assert main(["generate", "marketing", "--days", "2", "--out", str(tmp_path / "a"), *GOOD]) == 0
+    assert (
+        main(
+            [
+                "generate",
+                "marketing",
+                "--days",
+                "2",
+                "--out",
+                str(tmp_path / "b"),
+                "--config",
+                str(config),
+                *GOOD,
+            ]
+        )
+        == 0
+    )
+    manifest = json.loads((tmp_path / "b" / "run_manifest.json").read_text())
+    assert manifest["scenario"]["traffic"]["organic_visitors_per_day"] == 2000
+    rows_a = json.loads((tmp_path / "a" / "run_manifest.json").read_text())["tables"]
+    rows_b = manifest["tables"]
+    organic_extra = (
+        rows_b["stg_app_sessions"]["rows"]
+        + rows_b["stg_website_sessions"]["rows"]
+        - rows_a["stg_app_sessions"]["rows"]
+        - rows_a["stg_website_sessions"]["rows"]
+    )
+    assert organic_extra > 2 * 1500
+
+
+def test_existing_output_is_never_replaced_without_overwrite(tmp_path, capsys):
+    out = tmp_path / "out"
+    assert main(["generate", "all", "--days", "2", "--out", str(out), *GOOD]) == 0
+    keep = out / "my_notes.txt"
+    keep.write_text("mine")
+    before = (out / "seeds/training/raw_orders_training.csv").read_bytes()
+    code, _, err = run_cli(capsys, "generate", "all", "--days", "3", "--out", str(out), *GOOD)
+    assert code == 2 and "--overwrite" in err
+    assert (out / "seeds/training/raw_orders_training.csv").read_bytes() == before
+    assert main(["generate", "all", "--days", "3", "--out", str(out), "--overwrite", *GOOD]) == 0
+    assert json.loads((out / "run_manifest.json").read_text())["days"] == 3
+    assert keep.read_text() == "mine"
+
+
+def test_manifest_records_the_run(tmp_path):
+    out = tmp_path / "out"
+    assert main(["generate", "all", "--days", "3", "--seed", "5", "--out", str(out), *GOOD]) == 0
+    m = json.loads((out / "run_manifest.json").read_text())
+    assert m["status"] == "complete" and m["seed"] == 5 and m["days"] == 3
+    assert m["end_date"] == "2026-03-15" and m["start_date"] == "2026-03-13"
+    assert m["versions"]["jaffle-sim"] and m["versions"]["simpy"]
+    assert len(m["daily"]) == 3
+    for name, entry in m["tables"].items():
+        lines = (out / entry["path"]).read_text().count("\n")
+        assert lines == entry["rows"] + 1, name
+    events = m["event_log"]["rows"]
+    assert events["order_placed"] == m["tables"]["raw_orders_training"]["rows"]
+
+
+def test_scenario_show_prints_toml_that_loads_back(tmp_path, capsys):
+    code, out, _ = run_cli(capsys, "scenario", "show")
+    assert code == 0 and "[journey]" in out
+    config = tmp_path / "full.toml"
+    config.write_text(out)
+    assert (
+        main(
+            [
+                "generate",
+                "ads",
+                "--days",
+                "1",
+                "--config",
+                str(config),
+                "--out",
+                str(tmp_path / "o"),
+                *GOOD,
+            ]
+        )
+        == 0
+    )
+
+
+def test_summary_and_progress_lines(tmp_path, capsys):
+    code, out, err = run_cli(
+        capsys,
+        "generate",
+        "all",
+        "--days",
+        "2",
+        "--out",
+        str(tmp_path / "o"),
+        "--end-date",
+        "2026-03-15",
+    )
+    assert code == 0
+    assert "raw_orders_training" in out and "seed 42" in out
+    assert "day 2/2 2026-03-15" in err
+
+
+def test_python_dash_m_runs_the_cli(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "jaffle_sim", "generate", "sales"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 2 and result.stderr.startswith("error: unknown table set")
+    assert result.stdout == "" and not list(Path(tmp_path).iterdir())
