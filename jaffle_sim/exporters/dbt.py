@@ -32,6 +32,7 @@ import json
 import os
 import re
 import shutil
+import sys
 import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
@@ -61,6 +62,7 @@ _COPY_IGNORE = shutil.ignore_patterns(
 # dbt keeps global state: never let two invocations overlap, whichever runner starts them.
 _INVOCATION_LOCK = threading.Lock()
 _LOCK_MESSAGE = re.compile(r"Could not set lock on file|Conflicting lock is held", re.IGNORECASE)
+_SAME_PROCESS = re.compile(r"same database file with a different configuration", re.IGNORECASE)
 _LOCK_HOLDER = re.compile(r"Conflicting lock is held in (?P<program>.+?) \(PID (?P<pid>\d+)\)")
 
 
@@ -199,11 +201,18 @@ def write_profiles(
     schema: str = "main",
     threads: int = 4,
     target: str = "dev",
+    keep_open: bool = True,
 ) -> Path:
     """Write ``profiles_dir/profiles.yml`` with profile ``jaffle_sim`` on a DuckDB file.
 
     The database path is made absolute: dbt-duckdb resolves a relative path against the working
     folder of the process and would silently create an empty database there.
+
+    `keep_open` is dbt-duckdb's option to keep the database open in this process between
+    invocations (measured on the fixture project: seed+run+test 3.9 s kept open, 4.9 s reopened).
+    While it is open no other process can use the file and a connection of this process needs the
+    same configuration; :meth:`DbtRunner.close` releases it. With `keep_open` false the file is
+    released after every command.
     """
     db = Path(database_path).expanduser().resolve()
     db.parent.mkdir(parents=True, exist_ok=True)
@@ -213,7 +222,13 @@ def write_profiles(
         PROFILE_NAME: {
             "target": target,
             "outputs": {
-                target: {"type": "duckdb", "path": str(db), "schema": schema, "threads": threads},
+                target: {
+                    "type": "duckdb",
+                    "path": str(db),
+                    "schema": schema,
+                    "threads": threads,
+                    "keep_open": keep_open,
+                },
             },
         }
     }
@@ -373,6 +388,25 @@ class DbtRunner:
             reused_manifest=reused,
         )
 
+    def close(self) -> None:
+        """Release the DuckDB warehouse held open by dbt-duckdb in this process (a no-op when
+        dbt was never imported). The next command opens it again."""
+        with _INVOCATION_LOCK:
+            if "dbt.adapters.duckdb.connections" not in sys.modules:
+                return
+            from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+
+            env = getattr(DuckDBConnectionManager, "_ENV", None)
+            if env is not None and hasattr(env, "close"):
+                env.close()
+            DuckDBConnectionManager.close_all_connections()
+
+    def __enter__(self) -> DbtRunner:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
     def parse(self, vars: Mapping[str, Any] | None = None) -> Any:
         """Parse the project (or reuse the cached parse) and return dbt's Manifest object."""
         merged = {**self.vars, **(vars or {})}
@@ -495,6 +529,13 @@ class DbtRunner:
                 f"the DuckDB warehouse{where} is locked by another process{who}. DuckDB allows a "
                 "single writer: close the notebook or run that holds it (readers can open it "
                 "with read_only=True while no run is active) and try again."
+            )
+        if _SAME_PROCESS.search(text):
+            where = f" {self.database_path}" if self.database_path else ""
+            return WarehouseLockedError(
+                f"the DuckDB warehouse{where} is already open in this process with another "
+                "configuration (for example a read_only connection): close that connection "
+                "before running dbt."
             )
         return DbtError(f"dbt {command} failed: {text}")
 
