@@ -9,7 +9,7 @@
     {%- if value == '' -%}
         cast(null as {{ dbt.type_timestamp() }})
     {%- else -%}
-        {%- if not modules.re.match('^\d{4}-\d{2}-\d{2}( \d{2}:\d{2}:\d{2})?$', value) -%}
+        {%- if not modules.re.match('^[0-9]{4}-[0-9]{2}-[0-9]{2}( [0-9]{2}:[0-9]{2}:[0-9]{2})?$', value) -%}
             {{ exceptions.raise_compiler_error(
                 "var('simulated_now') must look like 'YYYY-MM-DD HH:MM:SS', got '" ~ value ~ "'") }}
         {%- endif -%}

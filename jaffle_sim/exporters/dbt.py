@@ -377,8 +377,10 @@ class DbtRunner:
             res = runner.invoke(args)
             elapsed = time.perf_counter() - started
         if res.exception is not None:
-            self._forget_manifest()
-            raise self._translate(command, res.exception)
+            error = self._translate(command, res.exception)
+            if not isinstance(error, WarehouseLockedError):
+                self._forget_manifest()  # the parse is still valid after a lock error
+            raise error
         nodes = _node_results(res.result)
         return DbtResult(
             command=command,

@@ -1,0 +1,400 @@
+"""The bundled dbt project and the in-process runner, on real dbt-core + dbt-duckdb.
+
+The slow tests build the project from the hand-made seed set in tests/fixtures/dbt/seeds (four
+customers, five orders with one or two payments each, twelve sessions including anonymous ones
+before a signup, ten ad-days) into a DuckDB file under tmp_path and query the result. The
+validation flavour of that seed set carries anomalies (blank first name, status 'lost', a zero
+payment, a duplicate order id, an orphan payment, an id 'ID-7', a shared email).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import shutil
+import subprocess
+import sys
+import textwrap
+from collections.abc import Iterator
+from datetime import date, timedelta
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from jaffle_sim.exporters.dbt import (
+    DbtResult,
+    DbtRunner,
+    NodeResult,
+    WarehouseLockedError,
+    bundled_project_dir,
+    relative_seed_path,
+    stage_project,
+    write_profiles,
+)
+
+FIXTURE_SEEDS = Path(__file__).parent / "fixtures" / "dbt" / "seeds"
+NOW = "2024-01-05 00:00:00"
+WEIGHTS = (
+    "first_touch_weight",
+    "last_touch_weight",
+    "linear_weight",
+    "position_based_weight",
+    "time_decay_weight",
+)
+
+
+def rows(path: Path) -> list[dict[str, str]]:
+    with open(path, newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def query(db: Path, sql: str) -> list[tuple]:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.sql(sql).fetchall()
+    finally:
+        con.close()
+
+
+def make_run_folder(root: Path) -> Path:
+    shutil.copytree(FIXTURE_SEEDS, root / "seeds")
+    return root
+
+
+def failed_names(result: DbtResult) -> set[str]:
+    return {n.name for n in result.failed}
+
+
+# -- fast tests: no dbt invocation -------------------------------------------------------------
+
+
+def test_importing_the_module_does_not_import_dbt() -> None:
+    code = "import sys, jaffle_sim.exporters.dbt; print('dbt.cli' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+def test_bundled_project_is_found() -> None:
+    project = bundled_project_dir()
+    assert (project / "dbt_project.yml").is_file()
+    assert (project / "models" / "marts" / "attribution_touches.sql").is_file()
+
+
+def test_write_profiles_uses_an_absolute_database_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    path = write_profiles(tmp_path / "profiles", "rel/warehouse.duckdb", threads=2)
+    profile = json.loads(path.read_text().split("\n", 1)[1])  # JSON after the comment line
+    output = profile["jaffle_sim"]["outputs"]["dev"]
+    assert output["type"] == "duckdb"
+    assert Path(output["path"]).is_absolute()
+    assert Path(output["path"]) == tmp_path / "rel" / "warehouse.duckdb"
+    assert output["threads"] == 2
+
+
+def test_seed_path_must_stay_close_to_the_project(tmp_path: Path) -> None:
+    project = tmp_path / "run" / "dbt_project"
+    assert relative_seed_path(project, tmp_path / "run" / "seeds") == "../seeds"
+    with pytest.raises(ValueError, match="stage_project"):
+        relative_seed_path(project, tmp_path.parent / "elsewhere" / "seeds")
+
+
+def test_stage_project_replaces_stale_files_and_keeps_target(tmp_path: Path) -> None:
+    staged = stage_project(tmp_path)
+    assert staged == tmp_path.resolve() / "dbt_project"
+    (staged / "models" / "stale_model.sql").write_text("select 1")
+    (staged / "target").mkdir()
+    (staged / "target" / "keep.txt").write_text("x")
+    stage_project(tmp_path)
+    assert not (staged / "models" / "stale_model.sql").exists()
+    assert (staged / "target" / "keep.txt").exists()
+    assert (staged / "dbt_project.yml").read_bytes() == (
+        bundled_project_dir() / "dbt_project.yml"
+    ).read_bytes()
+
+
+def test_runner_refuses_to_write_into_the_bundled_project(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="work_dir"):
+        DbtRunner(bundled_project_dir(), tmp_path)
+
+
+def test_project_sql_never_reads_the_wall_clock() -> None:
+    banned = re.compile(
+        r"current_timestamp|(?<![\w.])now\(|getdate\(|sysdate|current_date|run_started_at",
+        re.IGNORECASE,
+    )
+    project = bundled_project_dir()
+    offenders = [
+        f"{path.relative_to(project)}: {match.group(0)}"
+        for path in project.rglob("*.sql")
+        if path.relative_to(project).parts[0] not in {"target", "logs"}
+        for match in banned.finditer(path.read_text())
+    ]
+    assert offenders == []
+
+
+def test_result_helpers() -> None:
+    nodes = (
+        NodeResult("model.x.a", "a", "model", "success", 0.1, None, "OK"),
+        NodeResult("test.x.t", "t", "test", "fail", 0.1, 3, "Got 3 results"),
+        NodeResult("test.x.u", "u", "test", "pass", 0.1, 0, None),
+    )
+    result = DbtResult("build", False, 1.0, nodes, reused_manifest=False)
+    assert [n.name for n in result.failed] == ["t"]
+    assert result.node("t").failures == 3
+    assert result.status_counts() == {"success": 1, "fail": 1, "pass": 1}
+    assert "fail=1" in result.summary()
+
+
+# -- slow tests: real dbt on DuckDB ------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def clean(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[DbtRunner, DbtResult]]:
+    """One `dbt build` of the clean fixture seed set, shared by the assertions below."""
+    out = make_run_folder(tmp_path_factory.mktemp("dbt_clean"))
+    runner = DbtRunner.for_run_folder(out, vars={"conversion_window_days": 1})
+    result = runner.build(vars={"simulated_now": NOW})
+    runner.close()  # release the DuckDB file so the tests can open it read-only
+    yield runner, result
+    runner.close()
+
+
+@pytest.fixture(scope="module")
+def warehouse(clean: tuple[DbtRunner, DbtResult]) -> Path:
+    runner, _ = clean
+    assert runner.database_path is not None
+    return runner.database_path
+
+
+@pytest.mark.slow
+def test_clean_build_passes_every_test(clean: tuple[DbtRunner, DbtResult]) -> None:
+    _, result = clean
+    assert result.success, [(n.name, n.message) for n in result.failed]
+    kinds = {n.resource_type for n in result.nodes}
+    assert {"seed", "model", "test", "unit_test"} <= kinds
+    assert sum(n.resource_type == "seed" for n in result.nodes) == 13
+    assert sum(n.resource_type == "unit_test" for n in result.nodes) >= 6
+    assert all(n.ok for n in result.nodes)
+
+
+@pytest.mark.slow
+def test_seeds_land_in_raw_with_their_types(warehouse: Path) -> None:
+    types = dict(
+        (f"{t}.{c}", d)
+        for t, c, d in query(
+            warehouse,
+            "select table_name, column_name, data_type from information_schema.columns "
+            "where table_schema = 'raw'",
+        )
+    )
+    assert len({k.split(".")[0] for k in types}) == 13
+    assert types["raw_orders_training.order_date"] == "TIMESTAMP"
+    assert types["raw_payments_training.amount"] == "INTEGER"
+    assert types["stg_google_ads.cost"] == "DECIMAL(12,2)"
+    # validation seeds load as text so malformed values reach the tests
+    assert types["raw_orders_validation.id"] == "VARCHAR"
+
+
+@pytest.mark.slow
+def test_sessions_has_one_row_per_seed_session_and_stitches_visitors(warehouse: Path) -> None:
+    seeded = len(rows(FIXTURE_SEEDS / "sessions" / "stg_website_sessions.csv")) + len(
+        rows(FIXTURE_SEEDS / "sessions" / "stg_app_sessions.csv")
+    )
+    assert query(warehouse, "select count(*) from main.sessions") == [(seeded,)]
+    stitched = dict(query(warehouse, "select session_id, customer_id from main.sessions"))
+    assert stitched["w1"] == 1  # anonymous, before visitor 100 signed up as customer 1
+    assert stitched["a2"] == 2 and stitched["w3"] == 2  # visitor 200 -> customer 2
+    assert stitched["w7"] is None and stitched["a5"] is None  # visitor 500 never signed up
+    # the ad is joined on ad id and the session's date: g1 ran on two days
+    assert query(
+        warehouse, "select utm_medium, utm_campaign from main.sessions where session_id = 'w7'"
+    ) == [("paid_search", "spring_sale")]
+
+
+@pytest.mark.slow
+def test_lifetime_value_is_the_sum_of_the_customers_payments(warehouse: Path) -> None:
+    order_customer = {
+        r["id"]: int(r["user_id"])
+        for r in rows(FIXTURE_SEEDS / "training" / "raw_orders_training.csv")
+    }
+    expected: dict[int, int] = {}
+    for p in rows(FIXTURE_SEEDS / "training" / "raw_payments_training.csv"):
+        customer = order_customer[p["order_id"]]
+        expected[customer] = expected.get(customer, 0) + int(p["amount"])
+    actual = dict(query(warehouse, "select customer_id, lifetime_value_cents from main.customers"))
+    assert actual == {**dict.fromkeys(actual, 0), **expected}
+    assert actual[1] == 3100
+    dollars = dict(query(warehouse, "select customer_id, lifetime_value from main.customers"))
+    assert float(dollars[1]) == 31.00
+
+
+@pytest.mark.slow
+def test_orders_split_amounts_by_payment_method(warehouse: Path) -> None:
+    assert query(
+        warehouse,
+        "select amount_cents, credit_card_amount_cents, coupon_amount_cents, payment_count "
+        "from main.orders where order_id = 1",
+    ) == [(2000, 1500, 500, 2)]
+
+
+@pytest.mark.slow
+def test_attribution_weights_sum_to_the_number_of_conversions(warehouse: Path) -> None:
+    conversions = query(warehouse, "select count(distinct order_id) from main.attribution_touches")
+    assert conversions == [(5,)]
+    sums = query(
+        warehouse, f"select {', '.join(f'sum({w})' for w in WEIGHTS)} from main.attribution_touches"
+    )
+    assert sums[0] == pytest.approx((5.0,) * len(WEIGHTS), abs=1e-9)
+    # order 2 had three touches: a2 (instagram), w3 (organic), a3 (facebook)
+    assert query(
+        warehouse,
+        "select session_id, position_based_weight from main.attribution_touches "
+        "where order_id = 2 order by touch_number",
+    ) == [("a2", 0.4), ("w3", 0.2), ("a3", 0.4)]
+
+
+@pytest.mark.slow
+def test_conversions_and_acquisition_channels(warehouse: Path) -> None:
+    conversions = query(
+        warehouse,
+        "select order_id, session_id, hours_to_order, days_to_order "
+        "from main.customer_conversions order by order_id",
+    )
+    assert conversions == [
+        (1, "w2", 2.0, 0),
+        (2, "a3", 1.5, 0),
+        (3, "w4", 2.0, 0),
+        (4, "a1", 4.0, 0),
+        (5, "w5", 16.0, 1),
+    ]
+    channels = dict(query(warehouse, "select customer_id, acquisition_channel from main.customers"))
+    assert channels == {1: "google", 2: "facebook", 3: "organic", 4: None}
+
+
+@pytest.mark.slow
+def test_funnel_counts_organic_as_a_channel(warehouse: Path) -> None:
+    organic = query(
+        warehouse,
+        "select sum(sessions), sum(signups), sum(first_orders) from main.funnel_daily "
+        "where channel = 'organic'",
+    )
+    assert organic == [(3, 2, 1)]  # w3, w4, a4; signups of customers 3 and 4; order 3
+    assert query(warehouse, "select sum(spend_amount) from main.ads_spend")[0][0] == pytest.approx(
+        sum(
+            float(r["cost"])
+            for name in ("google", "facebook", "instagram")
+            for r in rows(FIXTURE_SEEDS / "ads" / f"stg_{name}_ads.csv")
+        )
+    )
+
+
+@pytest.mark.slow
+def test_a_new_simulated_now_reuses_the_parsed_manifest(
+    clean: tuple[DbtRunner, DbtResult], warehouse: Path
+) -> None:
+    runner, _ = clean
+    first = runner.run(select="orders", vars={"simulated_now": "2024-01-10 00:00:00"})
+    second = runner.run(select="orders", vars={"simulated_now": "2024-01-20 00:00:00"})
+    runner.close()
+    assert first.success and second.success
+    assert second.reused_manifest
+    # the var reached the SQL although the manifest was parsed with another value
+    assert query(warehouse, "select order_age_days from main.orders where order_id = 1") == [(19,)]
+
+
+@pytest.mark.slow
+def test_validation_anomalies_fail_their_tests_without_touching_training_marts(
+    clean: tuple[DbtRunner, DbtResult], warehouse: Path
+) -> None:
+    runner, _ = clean
+    validation = {"validation": True, "simulated_now": NOW}
+    ran = runner.run(vars=validation)
+    tested = runner.test(vars=validation)
+    runner.close()
+    assert ran.success and not ran.reused_manifest  # `validation` changes the parse
+    assert not tested.success
+    assert {
+        "not_blank_stg_customers_first_name",
+        "not_null_stg_customers_customer_id",  # 'ID-7'
+        "accepted_values_stg_orders_status__placed__shipped__completed__return_pending__returned",
+        "unique_stg_orders_order_id",
+        "relationships_stg_payments_order_id__order_id__ref_stg_orders_",
+        "expression_is_true_stg_payments_amount_cents__amount_cents_0",
+        "unique_stg_signups_email",
+        "relationships_stg_signups_customer_id__customer_id__ref_stg_customers_",
+        "every_order_has_a_session_1_to_24_hours_before",
+    } <= failed_names(tested)
+    assert "unique_stg_customers_customer_id" not in failed_names(tested)
+    # the validation models live in their own schema; the training marts are untouched
+    assert query(warehouse, "select count(*) from main.orders") == [(5,)]
+    assert query(warehouse, "select count(*) from main_validation.orders") == [(8,)]
+
+
+@pytest.mark.slow
+def test_broken_training_data_fails_the_right_tests(tmp_path: Path) -> None:
+    out = make_run_folder(tmp_path)
+    training = out / "seeds" / "training"
+    with open(training / "raw_payments_training.csv", "a") as fh:
+        fh.write('8,99,"credit_card",700\n')  # order 99 does not exist
+    with open(training / "raw_orders_training.csv", "a") as fh:
+        fh.write('5,2,"2024-01-04 11:00:00","completed"\n')  # duplicate order id 5
+    for path in (out / "seeds" / "validation").glob("*.csv"):  # header-only validation files
+        path.write_text(path.read_text().splitlines()[0] + "\n")
+    with DbtRunner.for_run_folder(out) as runner:
+        seeded = runner.seed()
+        built = runner.build(select="+orders", extra_args=["--indirect-selection", "cautious"])
+    assert seeded.success
+    assert query(runner.database_path, "select count(*) from raw.raw_orders_validation") == [(0,)]
+    failed = failed_names(built)
+    assert "relationships_stg_payments_order_id__order_id__ref_stg_orders_" in failed
+    assert "unique_stg_orders_order_id" in failed
+    assert built.node("unique_stg_payments_payment_id").status == "pass"
+    # a failing staging test skips the marts built on it
+    assert built.node("orders", "model").status == "skipped"
+
+
+@pytest.mark.slow
+def test_a_locked_warehouse_gives_a_clear_error(clean: tuple[DbtRunner, DbtResult]) -> None:
+    runner, _ = clean
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent(
+                f"""
+                import duckdb, sys
+                con = duckdb.connect({str(runner.database_path)!r})
+                print("locked", flush=True)
+                sys.stdin.readline()
+                """
+            ),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+        with pytest.raises(
+            WarehouseLockedError, match=rf"locked by another process \(process {holder.pid}"
+        ):
+            runner.run(select="stg_customers")
+    finally:
+        holder.communicate("\n", timeout=30)
+    assert runner.run(select="stg_customers").success
+    runner.close()
+
+
+@pytest.mark.slow
+def test_generated_run_builds_and_passes(run_dir: Path, tmp_path: Path) -> None:
+    """The simulator's own output (conftest's 21-day run) through the whole project."""
+    shutil.copytree(run_dir / "seeds", tmp_path / "seeds")
+    manifest = json.loads((run_dir / "run_manifest.json").read_text())
+    now = (date.fromisoformat(manifest["end_date"]) + timedelta(days=1)).isoformat() + " 00:00:00"
+    with DbtRunner.for_run_folder(tmp_path, vars={"conversion_window_days": 7}) as runner:
+        result = runner.build(vars={"simulated_now": now})
+    assert result.success, [(n.name, n.message) for n in result.failed]
