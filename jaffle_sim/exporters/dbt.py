@@ -332,6 +332,19 @@ class DbtRunner:
     def build(self, **options: Any) -> DbtResult:
         return self.invoke("build", **options)
 
+    def seed_run_test(self, vars: Mapping[str, Any] | None = None) -> list[DbtResult]:
+        """The daily refresh: ``seed``, then ``run``, then ``test``, with the same vars.
+
+        Models are built even when tests would fail (unlike ``build``, which skips the models
+        downstream of a failing test), so every test reports on the day's data. Stops after a
+        failing ``seed`` (the models would read stale or partial raw tables).
+        """
+        results = [self.seed(vars=vars)]
+        if results[0].success:
+            results.append(self.run(vars=vars))
+            results.append(self.test(vars=vars))
+        return results
+
     def invoke(
         self,
         command: str,
