@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import re
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
 
@@ -103,6 +104,9 @@ class Customers:
         self.next_id = 1
         self.active = 0
         self._u = Buffered(rng.random)
+        self._rate = Buffered(lambda n: b.purchase_rate_per_day.sample(rng, n), size=256)
+        self._salt = Buffered(lambda n: rng.integers(0, 2**63 - 1, n, dtype=np.int64), size=256)
+        self._churn_p = Buffered(lambda n: b.churn_after_order.sample(rng, n), size=256)
         self._channel = Buffered(lambda n: b.repeat_channels.sample_index(rng, n))
         self._channels = b.repeat_channels.labels
 
@@ -123,7 +127,7 @@ class Customers:
         email = None
         if self._u() >= self.behaviour.email_missing_share:
             email = f"{_slug(first)}.{_slug(last)}{customer_id}@example.com"
-        password = hashlib.sha256(self.rng.bytes(16)).hexdigest()
+        password = hashlib.sha256(self._salt().to_bytes(8, "little")).hexdigest()
         self.log.record(
             SignedUp(
                 customer_id,
@@ -137,8 +141,7 @@ class Customers:
                 new.signed_up_at,
             )
         )
-        rate = float(self.behaviour.purchase_rate_per_day.sample(self.rng, 1)[0])
-        churn = float(np.clip(self.behaviour.churn_after_order.sample(self.rng, 1)[0], 0, 1))
+        rate, churn = self._rate(), min(1.0, max(0.0, self._churn_p()))
         self.active += 1
         env.process(self.life(env, customer_id, new, rate, churn))
         return customer_id
@@ -173,7 +176,7 @@ class Customers:
                 env, new.first_order_at, customer_id, new.session_id, True, churn, churned
             )
             since = float(new.signed_up_at)
-        last_session = env.now if not new.existing else -float("inf")
+        last_session = -float("inf") if new.existing else float(new.signed_up_at)
         while rate > 0 and not churned[0]:
             since, session_at, gap = self._next_need(since, last_session, rate)
             last_session = session_at
@@ -233,5 +236,8 @@ class Customers:
         return t * DAY, session_at, gap
 
 
+_NOT_IN_EMAIL = re.compile(r"[^a-z0-9]")
+
+
 def _slug(name: str) -> str:
-    return "".join(ch for ch in name.lower() if ch.isalnum())
+    return _NOT_IN_EMAIL.sub("", name.lower())

@@ -148,7 +148,9 @@ class SessionDesk:
             if ad_id is None:
                 channel = ORGANIC
         platform = "app" if self._u() < self.app_share[channel] else "website"
-        session_id = self.number(platform, 1)[0]
+        number = self.next_number[platform]
+        self.next_number[platform] = number + 1
+        session_id = f"{'a' if platform == 'app' else 'w'}{number}"
         start = int(at)
         end = start + max(MINUTE, int(self._minutes() * MINUTE))
         source = None if channel == ORGANIC else channel

@@ -106,5 +106,5 @@ class CsvSeeds:
         """Rows per table as published (orders: settled plus live)."""
         counts = dict(self.rows)
         if self._orders_table in counts and self._orders is not None:
-            counts[str(self._orders_table)] += self._orders.live().num_rows
+            counts[str(self._orders_table)] += len(self._orders)
         return counts

@@ -157,6 +157,9 @@ class OrderBook:
         rows = [(i, *self._live.pop(i)) for i in settled]
         return self._as_table(rows)
 
+    def __len__(self) -> int:
+        return len(self._live)
+
     def live(self) -> pa.Table:
         return self._as_table([(i, *row) for i, row in self._live.items()])
 
@@ -173,7 +176,7 @@ class OrderBook:
         )
 
 
-def _pick(values: Any, idx: np.ndarray) -> list[Any]:
-    if isinstance(values, np.ndarray):
-        return values[idx].tolist()
-    return [values[i] for i in idx]
+def _pick(values: Any, idx: np.ndarray) -> np.ndarray:
+    if not isinstance(values, np.ndarray):
+        values = np.asarray(values, dtype=object)
+    return values[idx]

@@ -114,6 +114,17 @@ class Scenario:
         merged = _merge((base or default_scenario()).to_dict(), data, "")
         return _build(cls, merged, "")
 
+    def scaled(self, factor: float) -> Scenario:
+        """The same shop with `factor` times the traffic: organic visitors, ad launches (so ad
+        clicks) and customers acquired before day 0 all scale; behaviour stays the same."""
+        changes: dict[str, Any] = {
+            "traffic.organic_visitors_per_day": self.traffic.organic_visitors_per_day * factor,
+            "customers.existing_customers": round(self.customers.existing_customers * factor),
+        }
+        for name, platform in self.ads.items():
+            changes[f"ads.{name}.launches_per_day"] = platform.launches_per_day * factor
+        return self.updated(changes)
+
     def updated(self, changes: Mapping[str, Any]) -> Scenario:
         """A copy with dotted keys changed, e.g. {"traffic.organic_visitors_per_day": 300}."""
         nested: dict[str, Any] = {}
