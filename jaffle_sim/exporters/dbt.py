@@ -199,7 +199,7 @@ def write_profiles(
     database_path: str | os.PathLike[str],
     *,
     schema: str = "main",
-    threads: int = 4,
+    threads: int = 1,
     target: str = "dev",
     keep_open: bool = True,
 ) -> Path:
@@ -297,7 +297,7 @@ class DbtRunner:
         profiles_dir: str | os.PathLike[str] | None = None,
         target: str | None = None,
         vars: Mapping[str, Any] | None = None,
-        threads: int = 4,
+        threads: int = 1,
         echo: bool = False,
     ) -> DbtRunner:
         """Stage the bundled project in `run_dir` and return a runner for it.
@@ -306,6 +306,9 @@ class DbtRunner:
         the staged project for the DuckDB file `database_path` (default
         ``run_dir/warehouse.duckdb``). With `profiles_dir` (and optionally `target`) the user's
         own profile ``jaffle_sim`` is used and nothing is written there.
+
+        One dbt thread is the default: DuckDB parallelises inside each query, and on the seed sets
+        measured (a few rows; a 60-day run of 150k rows) four threads were no faster.
         """
         project = stage_project(run_dir)
         db: Path | None = None
