@@ -12,17 +12,18 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
+from rich.progress import Progress as RichProgress
 from rich.table import Table
 
-from jaffle_sim.events import DayEvents
 from jaffle_sim.exporters.output import SELECTIONS
+from jaffle_sim.exporters.warehouse import DayResults
 from jaffle_sim.pipeline import RunResult, simulate_to_folder
-from jaffle_sim.settings import BadInput, RunSettings, run_settings
+from jaffle_sim.settings import BadInput, RunSettings, parse_warehouse, run_settings
 from jaffle_sim.simulation.clock import SimDay
 
 app = typer.Typer(
@@ -51,6 +52,9 @@ Sets = Annotated[
         "--set", help="Change one scenario value, e.g. --set journey.return_probability=0.4."
     ),
 ]
+Scale = Annotated[
+    float, typer.Option(help="Traffic volume: visitors, ads and customers times this factor.")
+]
 Overwrite = Annotated[bool, typer.Option(help="Replace outputs of an earlier run in --out.")]
 Quiet = Annotated[bool, typer.Option(help="No progress or summary output.")]
 
@@ -64,6 +68,7 @@ def generate(
     out: Out = DEFAULT_OUT,
     config: Config = None,
     set_: Sets = None,
+    scale: Scale = 1.0,
     overwrite: Overwrite = False,
     quiet: Quiet = False,
 ) -> None:
@@ -77,6 +82,7 @@ def generate(
         out=out,
         config=config,
         sets=set_ or (),
+        scale=scale,
         overwrite=overwrite,
     )
     result = _with_progress(
@@ -102,13 +108,24 @@ def run(
     out: Out = DEFAULT_OUT,
     config: Config = None,
     set_: Sets = None,
+    scale: Scale = 1.0,
     no_dbt: Annotated[bool, typer.Option("--no-dbt", help="Skip the warehouse.")] = False,
+    target: Annotated[str | None, typer.Option(help="dbt target of --profiles-dir.")] = None,
+    profiles_dir: Annotated[
+        Path | None,
+        typer.Option(help="Use your own dbt profile 'jaffle_sim' instead of the embedded DuckDB."),
+    ] = None,
+    conversion_window_days: Annotated[
+        int, typer.Option(help="dbt var: days before an order in which sessions count (CI: 7).")
+    ] = 1,
+    warn_on_test_failure: Annotated[
+        bool, typer.Option(help="Exit 0 even when a dbt test fails on a training day.")
+    ] = False,
     overwrite: Overwrite = False,
     quiet: Quiet = False,
-) -> None:
-    """Run the shop day by day: every simulated day its tables are written (and loaded)."""
-    if not no_dbt:
-        raise BadInput("the warehouse step is not available in this version; pass --no-dbt")
+) -> int:
+    """Run the shop day by day: after every simulated day its tables are written, loaded into the
+    warehouse and the bundled dbt project is seeded, run and tested."""
     settings = run_settings(
         days=days,
         seed=seed,
@@ -116,8 +133,12 @@ def run(
         out=out,
         config=config,
         sets=set_ or (),
+        scale=scale,
         overwrite=overwrite,
     )
+    warehouse = None
+    if not no_dbt:
+        warehouse = parse_warehouse(target, profiles_dir, conversion_window_days)
     result = _with_progress(
         settings,
         quiet,
@@ -127,10 +148,22 @@ def run(
             SELECTIONS["all"],
             event_log=True,
             publish_daily=True,
+            warehouse=warehouse,
             progress=progress,
         ),
     )
     _summary(settings, result, quiet)
+    if warehouse is not None and not result.dbt_ok:
+        failed = sorted(
+            {n for day in result.dbt if day.flavour == "training" for n in day.failed_nodes}
+        )
+        message = f"dbt failed on a training day: {', '.join(failed[:5])}"
+        if warn_on_test_failure:
+            _console().print(f"warning: {message}", highlight=False, markup=False)
+            return 0
+        _console().print(f"error: {message}", highlight=False, markup=False)
+        return 1
+    return 0
 
 
 @scenario_app.command("show")
@@ -150,61 +183,96 @@ def _console() -> Console:
     return Console(stderr=True)
 
 
+Progress = Callable[[SimDay, dict[str, Any]], None]
+
+
 def _with_progress(
-    settings: RunSettings,
-    quiet: bool,
-    job: Callable[[Callable[[SimDay, DayEvents], None] | None], RunResult],
+    settings: RunSettings, quiet: bool, job: Callable[[Progress | None], RunResult]
 ) -> RunResult:
+    """Run `job` with a line per simulated day (and a live bar on a terminal)."""
     console = _console()
     total = settings.calendar.days
     if quiet:
         return job(None)
+
+    def line(day: SimDay, entry: dict[str, Any]) -> None:
+        console.print(
+            f"day {day.index + 1}/{total} {day.date}: {_day_line(entry)}",
+            highlight=False,
+            markup=False,
+        )
+
     if not console.is_terminal or os.environ.get("CI"):
-
-        def line(day: SimDay, events: DayEvents) -> None:
-            c = events.counts()
-            console.print(
-                f"day {day.index + 1}/{total} {day.date}: {c['session']:,} sessions, "
-                f"{c['signed_up']:,} sign-ups, {c['order_placed']:,} orders",
-                highlight=False,
-            )
-
         return job(line)
-    with Progress(
+    with RichProgress(
         TextColumn("[bold]simulating"),
         BarColumn(),
         MofNCompleteColumn(),
-        TextColumn("{task.description}"),
         TimeElapsedColumn(),
         console=console,
         transient=True,
     ) as bar:
         task = bar.add_task("", total=total)
 
-        def tick(day: SimDay, events: DayEvents) -> None:
-            bar.update(task, advance=1, description=f"{day.date}")
+        def tick(day: SimDay, entry: dict[str, Any]) -> None:
+            line(day, entry)
+            bar.update(task, advance=1)
 
         return job(tick)
+
+
+def _day_line(entry: dict[str, Any]) -> str:
+    c = entry["events"]
+    text = f"{c['session']:,} sessions, {c['signed_up']:,} sign-ups, {c['order_placed']:,} orders"
+    dbt = entry.get("dbt")
+    if dbt:
+        phases = []
+        for phase in dbt["phases"]:
+            statuses = phase["statuses"]
+            bad = {k: v for k, v in statuses.items() if k not in ("success", "pass")}
+            good = sum(statuses.values()) - sum(bad.values())
+            extra = "".join(f", {v} {k}" for k, v in sorted(bad.items()))
+            phases.append(f"{phase['command']} {good} ok{extra} ({phase['seconds']:.1f}s)")
+        text += " | dbt " + "; ".join(phases)
+    return text
 
 
 def _summary(settings: RunSettings, result: RunResult, quiet: bool) -> None:
     if quiet:
         return
-    table = Table(
-        title=f"jaffle-sim: {settings.calendar.days} days to "
-        f"{settings.calendar.end_date}, seed {settings.seed}"
-    )
+    cal = settings.calendar
+    table = Table(title=f"jaffle-sim: {cal.days} days to {cal.end_date}, seed {settings.seed}")
     table.add_column("table")
     table.add_column("rows", justify="right")
     for name, rows in result.tables.items():
         table.add_row(name, f"{rows:,}")
-    if result.events and (result.folder.events.exists()):
+    if result.events and result.folder.events.exists():
         table.add_row("events/ (Parquet)", f"{sum(result.events.values()):,}")
     console = Console()
     console.print(table)
+    if result.dbt:
+        console.print(_dbt_table(result.dbt))
     console.print(
         f"output: {result.folder.root}  ({result.seconds.get('total', 0):.1f} s)", highlight=False
     )
+
+
+def _dbt_table(days: list[DayResults]) -> Table:
+    table = Table(title="dbt per simulated day")
+    for col in ("day", "flavour", "seed", "run", "test", "failed"):
+        table.add_column(col, justify="left" if col in ("day", "flavour", "failed") else "right")
+    for day in days:
+        cells = {r.command: f"{r.elapsed:.1f}s" for r in day.phases}
+        failed = ", ".join(day.failed_nodes) or "-"
+        table.add_row(
+            day.date,
+            day.flavour,
+            cells.get("seed", "-"),
+            cells.get("run", "-"),
+            cells.get("test", "-"),
+            failed if len(failed) < 80 else failed[:77] + "...",
+        )
+    return table
 
 
 # -- entry point -----------------------------------------------------------------------------

@@ -12,7 +12,8 @@ from jaffle_sim.events import DAY, DayEvents
 from jaffle_sim.exporters.csv_seeds import CsvSeeds
 from jaffle_sim.exporters.event_log import ParquetEventLog
 from jaffle_sim.exporters.manifest import Manifest, read_manifest, run_identity
-from jaffle_sim.exporters.output import TABLES, OutputExists, RunFolder
+from jaffle_sim.exporters.output import DBT_PROJECT, TABLES, WAREHOUSE, OutputExists, RunFolder
+from jaffle_sim.exporters.warehouse import DayResults, Warehouse, WarehouseSettings
 from jaffle_sim.settings import BadInput, RunSettings
 from jaffle_sim.simulation.clock import SimDay
 from jaffle_sim.simulation.hooks import DayHook, RunInfo
@@ -50,6 +51,12 @@ class RunResult:
     tables: dict[str, int]
     events: dict[str, int]
     seconds: dict[str, float] = field(default_factory=dict)
+    dbt: list[DayResults] = field(default_factory=list)
+
+    @property
+    def dbt_ok(self) -> bool:
+        """Every dbt phase succeeded and no test failed on a training day."""
+        return all(day.ok for day in self.dbt if day.flavour == "training")
 
 
 def claim_outputs(
@@ -98,14 +105,19 @@ def simulate_to_folder(
     settings: RunSettings,
     command: str,
     tables: Sequence[str],
+    *,
     event_log: bool,
     publish_daily: bool,
-    extra_hooks: Sequence[tuple[str, DayHook]] = (),
-    progress: Callable[[SimDay, DayEvents], None] | None = None,
+    warehouse: WarehouseSettings | None = None,
+    progress: Callable[[SimDay, dict[str, Any]], None] | None = None,
 ) -> RunResult:
-    """Simulate the training flavour and write `tables` (and the event log) into the folder."""
+    """Simulate the training flavour and write `tables` (and the event log) into the folder;
+    with `warehouse`, dbt loads and tests the tables after every day."""
+    dbt_outputs = []
+    if warehouse is not None:
+        dbt_outputs = [DBT_PROJECT] if warehouse.profiles_dir else [DBT_PROJECT, WAREHOUSE]
     try:
-        folder, kept = claim_outputs(settings, tables, event_log)
+        folder, kept = claim_outputs(settings, tables, event_log, dbt_outputs)
     except OutputExists as exc:
         raise BadInput(str(exc)) from None
     cal = settings.calendar
@@ -117,26 +129,42 @@ def simulate_to_folder(
     log = ParquetEventLog(folder) if event_log else None
     if log is not None:
         hooks.append(Timed(log, "export_event_log", seconds))
-    hooks += [Timed(hook, name, seconds) for name, hook in extra_hooks]
+    dbt = Warehouse(folder, warehouse) if warehouse is not None else None
+    if dbt is not None:
+        hooks.append(Timed(dbt, "dbt", seconds))
 
     def after_day(day: SimDay, events: DayEvents) -> None:
-        manifest.add_day({"date": day.date.isoformat(), "events": events.counts()})
+        entry: dict[str, Any] = {"date": day.date.isoformat(), "events": events.counts()}
+        if dbt is not None:
+            entry["dbt"] = dbt.report()
+        manifest.add_day(entry)
         manifest.set_tables(seeds.row_counts())
         manifest.write("running", timings_seconds=_rounded(seconds))
         if progress is not None:
-            progress(day, events)
+            progress(day, entry)
 
     t0 = time.perf_counter()
     manifest.write("running")
     sim = Simulation(settings.scenario, cal, settings.seed, "training")
-    events = sim.run(hooks, progress=after_day)
+    try:
+        events = sim.run(hooks, progress=after_day)
+    except BaseException as exc:
+        manifest.write("failed", error=f"{type(exc).__name__}: {exc}")
+        raise
     seconds["total"] = time.perf_counter() - t0
     seconds["simulation"] = seconds["total"] - sum(v for k, v in seconds.items() if k != "total")
     manifest.set_tables(seeds.row_counts())
     if log is not None:
         manifest.set_event_log(log.rows)
-    manifest.write("complete", timings_seconds=_rounded(seconds))
-    return RunResult(folder, seeds.row_counts(), events, seconds)
+    result = RunResult(
+        folder, seeds.row_counts(), events, seconds, dbt.results if dbt is not None else []
+    )
+    manifest.write(
+        "complete",
+        timings_seconds=_rounded(seconds),
+        dbt_ok=result.dbt_ok if dbt is not None else None,
+    )
+    return result
 
 
 def _rounded(seconds: dict[str, float]) -> dict[str, float]:

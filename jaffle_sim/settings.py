@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from jaffle_sim.exporters.warehouse import WarehouseSettings
 from jaffle_sim.simulation.clock import Calendar
 from jaffle_sim.simulation.scenario import Scenario, ScenarioError
 
@@ -80,7 +81,9 @@ def parse_set(items: Sequence[str]) -> dict[str, Any]:
     return out
 
 
-def build_scenario(config: Path | None, sets: Sequence[str] = ()) -> Scenario:
+def build_scenario(config: Path | None, sets: Sequence[str] = (), scale: float = 1.0) -> Scenario:
+    if not scale > 0:
+        raise BadInput(f"--scale must be a number > 0, got {scale}")
     scenario = Scenario.default()
     try:
         if config is not None:
@@ -92,13 +95,30 @@ def build_scenario(config: Path | None, sets: Sequence[str] = ()) -> Scenario:
             scenario = scenario.updated(parse_set(sets))
     except ScenarioError as exc:
         raise BadInput(f"--set {exc}") from None
-    return scenario
+    return scenario if scale == 1 else scenario.scaled(scale)
 
 
 def parse_out(out: Path) -> Path:
     if out.exists() and not out.is_dir():
         raise BadInput(f"--out must be a folder, but {out} is a file")
     return out.resolve()
+
+
+def parse_warehouse(
+    target: str | None, profiles_dir: Path | None, conversion_window_days: int
+) -> WarehouseSettings:
+    if conversion_window_days < 1:
+        raise BadInput(
+            "--conversion-window-days must be a whole number of days >= 1, "
+            f"got {conversion_window_days}"
+        )
+    if target is not None and profiles_dir is None:
+        raise BadInput("--target needs --profiles-dir (the embedded warehouse has one target)")
+    if profiles_dir is not None and not (profiles_dir / "profiles.yml").is_file():
+        raise BadInput(f"--profiles-dir: no profiles.yml in {profiles_dir}")
+    return WarehouseSettings(
+        conversion_window_days, target, profiles_dir.resolve() if profiles_dir else None
+    )
 
 
 def run_settings(
@@ -109,13 +129,14 @@ def run_settings(
     out: Path,
     config: Path | None,
     sets: Sequence[str] = (),
+    scale: float = 1.0,
     overwrite: bool = False,
 ) -> RunSettings:
     today = dt.datetime.now(dt.timezone.utc).date()
     return RunSettings(
         calendar=Calendar(parse_end_date(end_date, today), parse_days(days)),
         seed=parse_seed(seed),
-        scenario=build_scenario(config, sets),
+        scenario=build_scenario(config, sets, scale),
         out=parse_out(out),
         overwrite=overwrite,
     )

@@ -332,7 +332,10 @@ class Visitors:
             touches.number[back] + 1,
             channel,
         )
-        signup_at = start + (rng.random(n) * (end - start)).astype(np.int64)
+        # Sign-up happens during the session, and before midnight: the day's tables are written
+        # at the end of the day and must not hold a sign-up from the future.
+        last = np.minimum(end, (start // DAY + 1) * DAY - 1)
+        signup_at = start + (rng.random(n) * (last - start)).astype(np.int64)
         done = {
             "touches": touches,
             "ad_id": ad_ids,

@@ -8,6 +8,7 @@ Layout (the data contract):
   seeds/ads/stg_{google,facebook,instagram}_ads.csv
   events/<kind>/flavour=<flavour>/date=<YYYY-MM-DD>/part-0.parquet
   run_manifest.json
+  warehouse.duckdb, dbt_project/   (the daily loop: the embedded warehouse and its dbt project)
 """
 
 from __future__ import annotations
@@ -83,6 +84,8 @@ SELECTIONS: dict[str, tuple[str, ...]] = {
 
 MANIFEST = "run_manifest.json"
 EVENTS = "events"
+WAREHOUSE = "warehouse.duckdb"
+DBT_PROJECT = "dbt_project"
 STAGING = ".jaffle-sim-staging"
 
 
@@ -106,6 +109,14 @@ class RunFolder:
     @property
     def manifest(self) -> Path:
         return self.root / MANIFEST
+
+    @property
+    def warehouse(self) -> Path:
+        return self.root / WAREHOUSE
+
+    @property
+    def dbt_project(self) -> Path:
+        return self.root / DBT_PROJECT
 
     @property
     def staging(self) -> Path:

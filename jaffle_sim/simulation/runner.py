@@ -3,6 +3,7 @@ registered hooks."""
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Iterator, Sequence
 
 from jaffle_sim.events import DayEvents
@@ -10,6 +11,9 @@ from jaffle_sim.simulation.clock import Calendar, SimDay
 from jaffle_sim.simulation.hooks import DayHook, RunInfo
 from jaffle_sim.simulation.model import ShopModel
 from jaffle_sim.simulation.scenario import Scenario
+
+# Every this many simulated days the collector also sweeps the oldest generation.
+FULL_COLLECTION_DAYS = 30
 
 
 class Simulation:
@@ -22,12 +26,23 @@ class Simulation:
         self.model = ShopModel(scenario, calendar, seed, flavour)
 
     def days(self) -> Iterator[tuple[SimDay, DayEvents]]:
-        """Run day by day, yielding each day with its events (the log is emptied every day)."""
+        """Run day by day, yielding each day with its events (the log is emptied every day).
+
+        Python's cyclic garbage collector is paused while a day runs and run once at its end:
+        with hundreds of thousands of live agents its automatic full passes would otherwise
+        cost more than the simulation itself."""
         model = self.model
-        for day in self.info.calendar:
-            model.env.run(until=day.end)
-            model.close_day(day.index)
-            yield day, model.log.drain()
+        was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            for day in self.info.calendar:
+                model.env.run(until=day.end)
+                model.close_day(day.index)
+                gc.collect(1 if day.index % FULL_COLLECTION_DAYS else 2)
+                yield day, model.log.drain()
+        finally:
+            if was_enabled:
+                gc.enable()
 
     def run(
         self,

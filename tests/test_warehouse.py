@@ -1,0 +1,109 @@
+"""End to end: `jaffle-sim run` with the bundled dbt project on the embedded DuckDB warehouse."""
+
+import json
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+from jaffle_sim.cli import main
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def run_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("warehouse") / "out"
+    code = main(
+        [
+            "run",
+            "--days",
+            "3",
+            "--scale",
+            "0.2",
+            "--seed",
+            "5",
+            "--end-date",
+            "2026-03-15",
+            "--out",
+            str(out),
+            "--quiet",
+        ]
+    )
+    assert code == 0
+    return out
+
+
+def query(out: Path, sql: str) -> pd.DataFrame:
+    with duckdb.connect(str(out / "warehouse.duckdb"), read_only=True) as con:
+        return con.execute(sql).df()
+
+
+def test_every_day_was_seeded_run_and_tested(run_out):
+    manifest = json.loads((run_out / "run_manifest.json").read_text())
+    assert manifest["status"] == "complete" and manifest["dbt_ok"] is True
+    assert [d["date"] for d in manifest["daily"]] == ["2026-03-13", "2026-03-14", "2026-03-15"]
+    for day in manifest["daily"]:
+        phases = {p["command"]: p for p in day["dbt"]["phases"]}
+        assert set(phases) == {"seed", "run", "test"}
+        assert phases["test"]["statuses"] == {"pass": len(phases["test"]["nodes"])}
+        assert len(phases["test"]["nodes"]) > 50
+    # the simulated now reached dbt: no order after the end of the last day
+    latest = query(run_out, "select max(order_at) as t from orders").t[0]
+    assert latest < pd.Timestamp("2026-03-16")
+    assert not (run_out / "dbt_project" / "target").is_symlink()
+
+
+def test_marts_agree_with_the_raw_files(run_out):
+    seeds = run_out / "seeds"
+    payments = pd.read_csv(seeds / "training/raw_payments_training.csv")
+    orders = pd.read_csv(seeds / "training/raw_orders_training.csv")
+    spent = (
+        payments.merge(orders, left_on="order_id", right_on="id").groupby("user_id").amount.sum()
+    )
+    ltv = (
+        query(
+            run_out,
+            "select customer_id, lifetime_value_cents from customers where number_of_orders > 0",
+        )
+        .set_index("customer_id")
+        .lifetime_value_cents
+    )
+    assert len(ltv) == len(spent)
+    assert (ltv.loc[spent.index] == spent).all()
+    n_sessions = sum(
+        len(pd.read_csv(seeds / f"sessions/stg_{p}_sessions.csv")) for p in ("website", "app")
+    )
+    assert query(run_out, "select count(*) as n from sessions").n[0] == n_sessions
+    n_ads = sum(
+        len(pd.read_csv(seeds / f"ads/stg_{p}_ads.csv"))
+        for p in ("google", "facebook", "instagram")
+    )
+    spend = query(run_out, "select sum(spend_amount) as s from ads_spend").s[0]
+    ads_cost = sum(
+        pd.read_csv(seeds / f"ads/stg_{p}_ads.csv").cost.sum()
+        for p in ("google", "facebook", "instagram")
+    )
+    assert n_ads > 0 and spend == pytest.approx(ads_cost)
+
+
+def test_attribution_models_each_sum_to_the_conversions(run_out):
+    sums = query(
+        run_out,
+        """
+        select count(distinct order_id) as conversions, sum(first_touch_weight) as first,
+               sum(last_touch_weight) as last, sum(linear_weight) as linear,
+               sum(position_based_weight) as position, sum(time_decay_weight) as decay
+        from attribution_touches""",
+    ).iloc[0]
+    assert sums.conversions > 10
+    for model in ("first", "last", "linear", "position", "decay"):
+        assert sums[model] == pytest.approx(sums.conversions)
+
+
+def test_a_second_run_into_the_folder_is_refused(run_out, capsys):
+    before = (run_out / "warehouse.duckdb").stat().st_mtime_ns
+    code = main(["run", "--days", "2", "--out", str(run_out), "--quiet"])
+    assert code == 2 and "--overwrite" in capsys.readouterr().err
+    assert (run_out / "warehouse.duckdb").stat().st_mtime_ns == before
