@@ -18,7 +18,7 @@ import pyarrow.csv as pacsv
 
 from jaffle_sim.events import DayEvents
 from jaffle_sim.exporters.output import TABLES, RunFolder, atomic_file
-from jaffle_sim.exporters.tables import OrderBook, Projector
+from jaffle_sim.exporters.tables import TableStream
 from jaffle_sim.simulation.clock import SimDay
 from jaffle_sim.simulation.hooks import RunInfo
 
@@ -50,28 +50,18 @@ class CsvSeeds:
         self.publish_daily = publish_daily
         self.rows: dict[str, int] = dict.fromkeys(self.tables, 0)
         self._spill: dict[str, IO[bytes]] = {}
-        self._projector: Projector | None = None
-        self._orders: OrderBook | None = None
-        self._orders_table: str | None = None
+        self._stream: TableStream | None = None
 
     # -- hook --------------------------------------------------------------------------------
     def start(self, run: RunInfo) -> None:
-        epoch = run.calendar.epoch_seconds
-        self._projector = Projector(epoch, run.flavour)
-        self._orders = OrderBook(epoch, self.settle_after)
-        self._orders_table = f"raw_orders_{run.flavour}"
+        self._stream = TableStream(run.calendar.epoch_seconds, run.flavour, self.settle_after)
         self.folder.staging.mkdir(parents=True, exist_ok=True)
         for name in self.tables:
             self._spill[name] = open(self._spill_path(name), "wb")  # noqa: SIM115
 
     def day(self, day: SimDay, events: DayEvents) -> None:
-        assert self._projector is not None and self._orders is not None
-        new: dict[str, pa.Table] = {}
-        new.update(self._projector.account_rows(events))
-        new.update(self._projector.session_rows(events))
-        new.update(self._projector.ad_rows(events))
-        self._orders.apply(events)
-        new[str(self._orders_table)] = self._orders.settle(day.end)
+        assert self._stream is not None, "start() first"
+        new = self._stream.day(events, day.end)
         for name in self.tables:
             if name in new:
                 write_csv_rows(new[name], self._spill[name])
@@ -91,7 +81,7 @@ class CsvSeeds:
 
     def publish(self) -> None:
         """Write every table under its real name (atomically)."""
-        assert self._orders is not None
+        assert self._stream is not None, "start() first"
         for name in self.tables:
             spill = self._spill[name]
             spill.flush()
@@ -99,12 +89,12 @@ class CsvSeeds:
                 out.write(csv_header(TABLES[name].columns))
                 with open(self._spill_path(name), "rb") as src:
                     shutil.copyfileobj(src, out, 1 << 20)
-                if name == self._orders_table:
-                    write_csv_rows(self._orders.live(), out)
+                if name == self._stream.orders_table:
+                    write_csv_rows(self._stream.orders.live(), out)
 
     def row_counts(self) -> dict[str, int]:
         """Rows per table as published (orders: settled plus live)."""
         counts = dict(self.rows)
-        if self._orders_table in counts and self._orders is not None:
-            counts[str(self._orders_table)] += len(self._orders)
+        if self._stream is not None and self._stream.orders_table in counts:
+            counts[self._stream.orders_table] += len(self._stream.orders)
         return counts

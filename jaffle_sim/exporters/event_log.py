@@ -57,11 +57,11 @@ class ParquetEventLog:
         self._flavour = run.flavour
 
     def day(self, day: SimDay, events: DayEvents) -> None:
-        for kind, schema in SCHEMAS.items():
+        for kind in SCHEMAS:
             n = events.count(kind)
             if n == 0:
                 continue
-            table = self.to_arrow(kind, events[kind], schema)
+            table = event_table(kind, events[kind], self._epoch)
             path = (
                 self.folder.events
                 / kind
@@ -76,18 +76,19 @@ class ParquetEventLog:
     def end(self) -> None:
         pass
 
-    def to_arrow(self, kind: str, columns: dict[str, Any], schema: pa.Schema) -> pa.Table:
-        arrays = []
-        for field in schema:
-            values = columns[field.name]
-            if pa.types.is_timestamp(field.type):
-                arrays.append(
-                    pa.array(
-                        pa.array(values, pa.int64()).to_numpy() + self._epoch, pa.int64()
-                    ).cast(field.type)
-                )
-            elif pa.types.is_date32(field.type):
-                arrays.append(dates(values, self._epoch))
-            else:
-                arrays.append(pa.array(values, field.type))
-        return pa.Table.from_arrays(arrays, schema=schema)
+
+def event_table(kind: str, columns: dict[str, Any], epoch: int) -> pa.Table:
+    """One kind of a day's events as an Arrow table: clock seconds become UTC timestamps (`epoch`
+    is the Unix time of the clock's zero), day numbers become dates."""
+    schema = SCHEMAS[kind]
+    arrays = []
+    for field in schema:
+        values = columns[field.name]
+        if pa.types.is_timestamp(field.type):
+            seconds = pa.array(values, pa.int64()).to_numpy() + epoch
+            arrays.append(pa.array(seconds, pa.int64()).cast(field.type))
+        elif pa.types.is_date32(field.type):
+            arrays.append(dates(values, epoch))
+        else:
+            arrays.append(pa.array(values, field.type))
+    return pa.Table.from_arrays(arrays, schema=schema)

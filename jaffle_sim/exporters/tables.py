@@ -127,6 +127,24 @@ class Projector:
         return out
 
 
+class TableStream:
+    """All tables of one flavour, day by day: each day's new rows (settled orders included)."""
+
+    def __init__(self, epoch: int, flavour: str, settle_after: float):
+        self.flavour = flavour
+        self.projector = Projector(epoch, flavour)
+        self.orders = OrderBook(epoch, settle_after)
+        self.orders_table = f"raw_orders_{flavour}"
+
+    def day(self, events: DayEvents, day_end: int) -> dict[str, pa.Table]:
+        new = self.projector.account_rows(events)
+        new.update(self.projector.session_rows(events))
+        new.update(self.projector.ad_rows(events))
+        self.orders.apply(events)
+        new[self.orders_table] = self.orders.settle(day_end)
+        return new
+
+
 class OrderBook:
     """Orders whose status may still change. An order is settled (its status final) once it is
     older than `settle_after` seconds; ids grow with time, so settled orders form a prefix."""
