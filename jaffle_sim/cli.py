@@ -23,6 +23,7 @@ from rich.table import Table
 from jaffle_sim.exporters.output import SELECTIONS
 from jaffle_sim.exporters.warehouse import DayResults
 from jaffle_sim.pipeline import RunResult, simulate_to_folder
+from jaffle_sim.report.commands import register as register_report_commands
 from jaffle_sim.settings import BadInput, RunSettings, parse_warehouse, run_settings
 from jaffle_sim.simulation.clock import SimDay
 
@@ -174,6 +175,9 @@ def scenario_show(config: Config = None, set_: Sets = None) -> None:
     from jaffle_sim.settings import build_scenario
 
     sys.stdout.write(tomli_w.dumps(build_scenario(config, set_ or ()).to_dict()))
+
+
+register_report_commands(app)
 
 
 # -- output ----------------------------------------------------------------------------------
