@@ -8,6 +8,7 @@ Bad input is one line on stderr and exit status 2; nothing is written.
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -22,9 +23,16 @@ from rich.table import Table
 
 from jaffle_sim.exporters.output import SELECTIONS
 from jaffle_sim.exporters.warehouse import DayResults
-from jaffle_sim.pipeline import RunResult, simulate_to_folder
+from jaffle_sim.pipeline import RunResult, ValidationPlan, simulate_to_folder
 from jaffle_sim.report.commands import register as register_report_commands
-from jaffle_sim.settings import BadInput, RunSettings, parse_warehouse, run_settings
+from jaffle_sim.scoring import Score, ScoreError, record_score, score_run
+from jaffle_sim.settings import (
+    BadInput,
+    RunSettings,
+    parse_anomalies,
+    parse_warehouse,
+    run_settings,
+)
 from jaffle_sim.simulation.clock import SimDay
 
 app = typer.Typer(
@@ -56,6 +64,10 @@ Sets = Annotated[
 Scale = Annotated[
     float, typer.Option(help="Traffic volume: visitors, ads and customers times this factor.")
 ]
+Anomalies = Annotated[
+    str | None,
+    typer.Option(help="Anomalies to plant in the validation flavour: a TOML file, or 'none'."),
+]
 Overwrite = Annotated[bool, typer.Option(help="Replace outputs of an earlier run in --out.")]
 Quiet = Annotated[bool, typer.Option(help="No progress or summary output.")]
 
@@ -70,12 +82,15 @@ def generate(
     config: Config = None,
     set_: Sets = None,
     scale: Scale = 1.0,
+    anomalies: Anomalies = None,
     overwrite: Overwrite = False,
     quiet: Quiet = False,
 ) -> None:
     """Simulate the whole period at once and write the chosen tables (`all` adds the event log)."""
     if what not in SELECTIONS:
         raise BadInput(f"unknown table set {what!r}; expected one of: {', '.join(SELECTIONS)}")
+    with_validation = any(t.endswith("_validation") for t in SELECTIONS[what])
+    validation = ValidationPlan(parse_anomalies(anomalies)) if with_validation else None
     settings = run_settings(
         days=days,
         seed=seed,
@@ -95,6 +110,7 @@ def generate(
             SELECTIONS[what],
             event_log=what == "all",
             publish_daily=False,
+            validation=validation,
             progress=progress,
         ),
     )
@@ -122,6 +138,14 @@ def run(
     warn_on_test_failure: Annotated[
         bool, typer.Option(help="Exit 0 even when a dbt test fails on a training day.")
     ] = False,
+    anomalies: Anomalies = None,
+    validate_every: Annotated[
+        int,
+        typer.Option(
+            help="Also process the validation flavour every N days (it always is "
+            "after the last day)."
+        ),
+    ] = 0,
     overwrite: Overwrite = False,
     quiet: Quiet = False,
 ) -> int:
@@ -140,6 +164,9 @@ def run(
     warehouse = None
     if not no_dbt:
         warehouse = parse_warehouse(target, profiles_dir, conversion_window_days)
+    if validate_every < 0:
+        raise BadInput(f"--validate-every must be a whole number >= 0, got {validate_every}")
+    validation = ValidationPlan(parse_anomalies(anomalies), validate_every)
     result = _with_progress(
         settings,
         quiet,
@@ -150,10 +177,16 @@ def run(
             event_log=True,
             publish_daily=True,
             warehouse=warehouse,
+            validation=validation,
             progress=progress,
         ),
     )
     _summary(settings, result, quiet)
+    if warehouse is not None:
+        detection = score_run(settings.out)
+        record_score(settings.out, detection)
+        if not quiet:
+            _score_table(detection)
     if warehouse is not None and not result.dbt_ok:
         failed = sorted(
             {n for day in result.dbt if day.flavour == "training" for n in day.failed_nodes}
@@ -163,6 +196,39 @@ def run(
             _console().print(f"warning: {message}", highlight=False, markup=False)
             return 0
         _console().print(f"error: {message}", highlight=False, markup=False)
+        return 1
+    return 0
+
+
+@app.command()
+def score(
+    out: Annotated[Path, typer.Argument(help="Folder of a `jaffle-sim run` made with dbt.")],
+    format_: Annotated[str, typer.Option("--format", help="text | markdown | json")] = "text",
+    min_recall: Annotated[
+        float | None, typer.Option(help="Exit 1 when recall is below this.")
+    ] = None,
+) -> int:
+    """Which planted anomalies the warehouse's tests caught: per anomaly, recall, precision and
+    false alarms on training days (also written to anomalies.json and run_manifest.json)."""
+    if format_ not in ("text", "markdown", "json"):
+        raise BadInput(f"--format must be text, markdown or json, got {format_!r}")
+    try:
+        result = score_run(out)
+    except ScoreError as exc:
+        raise BadInput(str(exc)) from None
+    record_score(out, result)
+    if format_ == "json":
+        sys.stdout.write(json.dumps(result.to_dict(), indent=2) + "\n")
+    elif format_ == "markdown":
+        sys.stdout.write(result.markdown())
+    else:
+        _score_table(result)
+    if min_recall is not None and result.recall < min_recall:
+        _console().print(
+            f"error: recall {result.recall:.2f} is below {min_recall}",
+            highlight=False,
+            markup=False,
+        )
         return 1
     return 0
 
@@ -226,7 +292,7 @@ def _with_progress(
 
 
 def _day_line(entry: dict[str, Any]) -> str:
-    c = entry["events"]
+    c = entry.get("training_events") or entry["validation_events"]
     text = f"{c['session']:,} sessions, {c['signed_up']:,} sign-ups, {c['order_placed']:,} orders"
     dbt = entry.get("dbt")
     if dbt:
@@ -259,6 +325,31 @@ def _summary(settings: RunSettings, result: RunResult, quiet: bool) -> None:
     console.print(
         f"output: {result.folder.root}  ({result.seconds.get('total', 0):.1f} s)", highlight=False
     )
+
+
+def _score_table(result: Score) -> None:
+    table = Table(
+        title=f"detection: {result.detected}/{len(result.anomalies)} caught, recall "
+        f"{result.recall:.2f}, precision {result.precision:.2f}"
+    )
+    for col in ("anomaly", "kind", "date", "rows", "detected by"):
+        table.add_column(col, justify="right" if col == "rows" else "left")
+    for a in result.anomalies:
+        found = ", ".join(a["detected_by"]) if a["detected"] else "MISSED"
+        table.add_row(a["id"], a["kind"], ", ".join(a["dates"]), str(a["rows"]), found)
+    console = Console()
+    console.print(table)
+    alarms = result.training_false_alarms
+    console.print(
+        f"false alarms on training days: {len(alarms)}"
+        + (f" ({', '.join(alarms[:5])})" if alarms else ""),
+        highlight=False,
+    )
+    if result.unexplained:
+        console.print(
+            f"validation failures no anomaly explains: {', '.join(result.unexplained)}",
+            highlight=False,
+        )
 
 
 def _dbt_table(days: list[DayResults]) -> Table:

@@ -1,5 +1,6 @@
-"""A run of the simulation through its exporters: claims the output paths, wires the day-tick
-hooks (CSV seeds, Parquet event log, manifest, and later the warehouse), times each phase."""
+"""A run of the simulation through its exporters: claims the output paths, steps the training
+and validation flavours day by day through their day-tick hooks (CSV seeds, Parquet event log,
+validation tables, warehouse), keeps the manifest and times each phase."""
 
 from __future__ import annotations
 
@@ -9,10 +10,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from jaffle_sim.events import DAY, DayEvents
+from jaffle_sim.exporters.anomalies import DEFAULT_ANOMALIES, Anomaly
 from jaffle_sim.exporters.csv_seeds import CsvSeeds
 from jaffle_sim.exporters.event_log import ParquetEventLog
 from jaffle_sim.exporters.manifest import Manifest, read_manifest, run_identity
 from jaffle_sim.exporters.output import DBT_PROJECT, TABLES, WAREHOUSE, OutputExists, RunFolder
+from jaffle_sim.exporters.validation import ANOMALIES_FILE, ValidationTables
 from jaffle_sim.exporters.warehouse import DayResults, Warehouse, WarehouseSettings
 from jaffle_sim.settings import BadInput, RunSettings
 from jaffle_sim.simulation.clock import SimDay
@@ -89,7 +92,13 @@ def claim_outputs(
                 for v in old.get("tables", {}).values()
                 if isinstance(v, dict) and "path" in v
             ]
-            paths += [folder.events, folder.manifest]
+            paths += [
+                folder.events,
+                folder.manifest,
+                folder.warehouse,
+                folder.dbt_project,
+                folder.root / ANOMALIES_FILE,
+            ]
     folder.claim(dict.fromkeys(paths), settings.overwrite)
     return folder, kept
 
@@ -101,6 +110,19 @@ def _identity(settings: RunSettings) -> dict[str, Any]:
     )
 
 
+@dataclass(frozen=True)
+class ValidationPlan:
+    """The validation flavour: which anomalies to plant, and how often the warehouse processes
+    it (every `every` days; always after the last day)."""
+
+    anomalies: tuple[Anomaly, ...] = DEFAULT_ANOMALIES
+    every: int = 0
+
+    def due(self, day: SimDay, days: int) -> bool:
+        last = day.index == days - 1
+        return last or (self.every > 0 and (day.index + 1) % self.every == 0)
+
+
 def simulate_to_folder(
     settings: RunSettings,
     command: str,
@@ -109,56 +131,120 @@ def simulate_to_folder(
     event_log: bool,
     publish_daily: bool,
     warehouse: WarehouseSettings | None = None,
+    validation: ValidationPlan | None = None,
     progress: Callable[[SimDay, dict[str, Any]], None] | None = None,
 ) -> RunResult:
-    """Simulate the training flavour and write `tables` (and the event log) into the folder;
-    with `warehouse`, dbt loads and tests the tables after every day."""
-    dbt_outputs = []
+    """Simulate the shop and write `tables` (and the event log) into the run folder.
+
+    The training flavour feeds the training, session and ad tables; with `validation`, an
+    independent validation flavour of the same shop runs in step and its tables are published
+    with anomalies planted on its processing days. With `warehouse`, dbt loads and tests the
+    tables after every day (and the validation tables on their days)."""
+    training_tables = [t for t in TABLES if t in tables and not t.endswith("_validation")]
+    extra = [] if validation is None else [ANOMALIES_FILE]
     if warehouse is not None:
-        dbt_outputs = [DBT_PROJECT] if warehouse.profiles_dir else [DBT_PROJECT, WAREHOUSE]
+        extra += [DBT_PROJECT] if warehouse.profiles_dir else [DBT_PROJECT, WAREHOUSE]
+    validation_tables = [t for t in TABLES if t.endswith("_validation")] if validation else []
     try:
-        folder, kept = claim_outputs(settings, tables, event_log, dbt_outputs)
+        folder, kept = claim_outputs(
+            settings, [*training_tables, *validation_tables], event_log, extra
+        )
     except OutputExists as exc:
         raise BadInput(str(exc)) from None
     cal = settings.calendar
     manifest = Manifest(folder, command, _identity(settings), cal.start_date.isoformat(), kept)
     seconds: dict[str, float] = {}
     settle = settings.scenario.shop.lifecycle_days * DAY
-    seeds = CsvSeeds(folder, [t for t in TABLES if t in tables], settle, publish_daily)
-    hooks: list[DayHook] = [Timed(seeds, "export_csv", seconds)]
-    log = ParquetEventLog(folder) if event_log else None
-    if log is not None:
-        hooks.append(Timed(log, "export_event_log", seconds))
-    dbt = Warehouse(folder, warehouse) if warehouse is not None else None
-    if dbt is not None:
-        hooks.append(Timed(dbt, "dbt", seconds))
 
-    def after_day(day: SimDay, events: DayEvents) -> None:
-        entry: dict[str, Any] = {"date": day.date.isoformat(), "events": events.counts()}
-        if dbt is not None:
-            entry["dbt"] = dbt.report()
-        manifest.add_day(entry)
-        manifest.set_tables(seeds.row_counts())
-        manifest.write("running", timings_seconds=_rounded(seconds))
-        if progress is not None:
-            progress(day, entry)
+    seeds = CsvSeeds(folder, training_tables, settle, publish_daily) if training_tables else None
+    train_hooks: list[DayHook] = [Timed(seeds, "export_csv", seconds)] if seeds else []
+    valid_hooks: list[DayHook] = []
+    logs = []
+    if event_log:
+        logs = [ParquetEventLog(folder), ParquetEventLog(folder)]
+        if seeds:
+            train_hooks.append(Timed(logs[0], "export_event_log", seconds))
+        valid_hooks.append(Timed(logs[1], "export_event_log", seconds))
+    dbt = Warehouse(folder, warehouse) if warehouse is not None else None
+    if dbt is not None and seeds:
+        train_hooks.append(Timed(dbt, "dbt", seconds))
+    checked = None
+    if validation is not None:
+        checked = ValidationTables(folder, validation.anomalies, settle)
+        valid_hooks.append(Timed(checked, "export_validation", seconds))
+
+    flavours = []
+    if train_hooks:
+        flavours.append(
+            (Simulation(settings.scenario, cal, settings.seed, "training"), train_hooks)
+        )
+    if valid_hooks:
+        flavours.append(
+            (Simulation(settings.scenario, cal, settings.seed, "validation"), valid_hooks)
+        )
+
+    def table_rows() -> dict[str, int]:
+        rows = seeds.row_counts() if seeds else {}
+        return {**rows, **(checked.rows if checked else {})}
 
     t0 = time.perf_counter()
     manifest.write("running")
-    sim = Simulation(settings.scenario, cal, settings.seed, "training")
     try:
-        events = sim.run(hooks, progress=after_day)
+        for sim, hooks in flavours:
+            for hook in hooks:
+                hook.start(sim.info)
+        for steps in zip(*(sim.days() for sim, _ in flavours)):
+            day = steps[0][0]
+            entry: dict[str, Any] = {"date": day.date.isoformat()}
+            for (sim, hooks), (_, day_events) in zip(flavours, steps):
+                for hook in hooks:
+                    hook.day(day, day_events)
+                entry[f"{sim.info.flavour}_events"] = day_events.counts()
+            if dbt is not None and seeds:
+                entry["dbt"] = dbt.report()
+            if (
+                checked is not None
+                and validation is not None
+                and (
+                    validation.due(day, cal.days) and (dbt is not None or day.index == cal.days - 1)
+                )
+            ):
+                t1 = time.perf_counter()
+                checked.publish(day.date)
+                seconds["export_validation"] = (
+                    seconds.get("export_validation", 0.0) + time.perf_counter() - t1
+                )
+                if dbt is not None:
+                    t1 = time.perf_counter()
+                    entry["dbt_validation"] = dbt.refresh(day.date, validation=True).to_dict()
+                    seconds["dbt"] = seconds.get("dbt", 0.0) + time.perf_counter() - t1
+            manifest.add_day(entry)
+            manifest.set_tables(table_rows())
+            manifest.write("running", timings_seconds=_rounded(seconds))
+            if progress is not None:
+                progress(day, entry)
+        for _, hooks in flavours:
+            for hook in hooks:
+                hook.end()
     except BaseException as exc:
         manifest.write("failed", error=f"{type(exc).__name__}: {exc}")
         raise
     seconds["total"] = time.perf_counter() - t0
     seconds["simulation"] = seconds["total"] - sum(v for k, v in seconds.items() if k != "total")
-    manifest.set_tables(seeds.row_counts())
-    if log is not None:
-        manifest.set_event_log(log.rows)
-    result = RunResult(
-        folder, seeds.row_counts(), events, seconds, dbt.results if dbt is not None else []
-    )
+    events: dict[str, int] = {}
+    for sim, _ in flavours:
+        for kind, n in sim.model.log.totals.items():
+            events[kind] = events.get(kind, 0) + n
+    manifest.set_tables(table_rows())
+    if logs:
+        manifest.set_event_log(
+            {
+                flavour: log.rows
+                for flavour, log in zip(("training", "validation"), logs)
+                if any(log.rows.values())
+            }
+        )
+    result = RunResult(folder, table_rows(), events, seconds, dbt.results if dbt else [])
     manifest.write(
         "complete",
         timings_seconds=_rounded(seconds),

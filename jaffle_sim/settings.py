@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from jaffle_sim.exporters.anomalies import Anomaly, AnomalyError, load_anomalies
 from jaffle_sim.exporters.warehouse import WarehouseSettings
 from jaffle_sim.simulation.clock import Calendar
 from jaffle_sim.simulation.scenario import Scenario, ScenarioError
@@ -102,6 +103,13 @@ def parse_out(out: Path) -> Path:
     if out.exists() and not out.is_dir():
         raise BadInput(f"--out must be a folder, but {out} is a file")
     return out.resolve()
+
+
+def parse_anomalies(spec: str | None) -> tuple[Anomaly, ...]:
+    try:
+        return load_anomalies(spec)
+    except AnomalyError as exc:
+        raise BadInput(f"--anomalies: {exc}") from None
 
 
 def parse_warehouse(

@@ -79,8 +79,8 @@ class Tables:
             ignore_index=True,
         )
 
-    def events(self, kind: str) -> pd.DataFrame:
-        return pd.read_parquet(self.root / "events" / kind)
+    def events(self, kind: str, flavour: str = "training") -> pd.DataFrame:
+        return pd.read_parquet(self.root / "events" / kind, filters=[("flavour", "==", flavour)])
 
 
 @pytest.fixture(scope="session")

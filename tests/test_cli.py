@@ -134,7 +134,8 @@ def test_manifest_records_the_run(tmp_path):
         lines = (out / entry["path"]).read_text().count("\n")
         assert lines == entry["rows"] + 1, name
     events = m["event_log"]["rows"]
-    assert events["order_placed"] == m["tables"]["raw_orders_training"]["rows"]
+    assert events["training"]["order_placed"] == m["tables"]["raw_orders_training"]["rows"]
+    assert events["validation"]["order_placed"] > 0
 
 
 def test_scenario_show_prints_toml_that_loads_back(tmp_path, capsys):

@@ -78,7 +78,9 @@ def test_daily_published_orders_show_each_days_statuses(tmp_path):
     )
     orders = pd.read_csv(out / "seeds/training/raw_orders_training.csv")
     assert orders.id.is_monotonic_increasing and orders.id.is_unique
-    log = pd.read_parquet(out / "events" / "order_status_changed")
+    log = pd.read_parquet(
+        out / "events" / "order_status_changed", filters=[("flavour", "==", "training")]
+    )
     last = log.sort_values("changed_at").groupby("order_id").status.last()
     expected = orders.set_index("id").status
     changed = expected.loc[last.index]

@@ -83,7 +83,7 @@ class Manifest:
         for name, n in rows.items():
             self.data["tables"][name] = {"path": TABLES[name].relpath, "rows": n}
 
-    def set_event_log(self, rows: dict[str, int]) -> None:
+    def set_event_log(self, rows: dict[str, Any]) -> None:
         self.data["event_log"] = {"path": "events", "rows": rows}
 
     def add_day(self, entry: dict[str, Any]) -> None:

@@ -77,9 +77,10 @@ def account_tables(flavour: str) -> tuple[str, ...]:
 # What each `generate` choice writes.
 SELECTIONS: dict[str, tuple[str, ...]] = {
     "training": account_tables("training"),
+    "validation": account_tables("validation"),
     "marketing": AD_TABLES + SESSION_TABLES,
     "ads": AD_TABLES,
-    "all": account_tables("training") + AD_TABLES + SESSION_TABLES,
+    "all": account_tables("training") + account_tables("validation") + AD_TABLES + SESSION_TABLES,
 }
 
 MANIFEST = "run_manifest.json"

@@ -26,6 +26,7 @@ class WarehouseSettings:
     conversion_window_days: int = 1
     target: str | None = None
     profiles_dir: Path | None = None
+    detection_days: int = 7
 
 
 def simulated_now(date: dt.date) -> str:
@@ -101,6 +102,7 @@ class Warehouse:
         self.results: list[DayResults] = []
         self._runner: DbtRunner | None = None
         self._flavour = "training"
+        self._loaded: dict[str, tuple[int, int]] = {}  # seed name -> (size, mtime) last loaded
 
     @property
     def database(self) -> Path | None:
@@ -113,7 +115,10 @@ class Warehouse:
             database_path=self.database,
             profiles_dir=self.settings.profiles_dir,
             target=self.settings.target,
-            vars={"conversion_window_days": self.settings.conversion_window_days},
+            vars={
+                "conversion_window_days": self.settings.conversion_window_days,
+                "detection_days": self.settings.detection_days,
+            },
         )
 
     def day(self, day: SimDay, events: DayEvents) -> None:
@@ -126,9 +131,26 @@ class Warehouse:
         if validation:
             vars_["validation"] = True
         result = DayResults(date.isoformat(), "validation" if validation else self._flavour)
-        result.phases = self._runner.seed_run_test(vars=vars_)
+        changed = self._changed_seeds()
+        result.phases = []
+        if changed:
+            result.phases.append(self._runner.seed(select=changed, vars=vars_))
+        if all(r.success for r in result.phases):
+            result.phases.append(self._runner.run(vars=vars_))
+            result.phases.append(self._runner.test(vars=vars_))
         self.results.append(result)
         return result
+
+    def _changed_seeds(self) -> list[str]:
+        """Seeds whose CSV file is new or changed since the last load (only those are seeded)."""
+        changed = []
+        for path in sorted((self.folder.root / "seeds").rglob("*.csv")):
+            stat = path.stat()
+            signature = (stat.st_size, stat.st_mtime_ns)
+            if self._loaded.get(path.stem) != signature:
+                self._loaded[path.stem] = signature
+                changed.append(path.stem)
+        return changed
 
     def end(self) -> None:
         if self._runner is not None:
