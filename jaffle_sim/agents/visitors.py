@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import simpy
@@ -300,7 +301,7 @@ class Visitors:
                 channels[idx] = ORGANIC
         return out
 
-    def _visit(self, touches: _Touches, ad_ids: np.ndarray) -> tuple[dict, _Touches]:
+    def _visit(self, touches: _Touches, ad_ids: np.ndarray) -> tuple[dict[str, Any], _Touches]:
         """One round: clicks land or bounce; sessions end in sign-up, a return or leaving."""
         rng, j, t = self.rng, self.journey, self.traffic
         n = len(touches)
@@ -350,7 +351,7 @@ class Visitors:
         }
         return done, later
 
-    def _record(self, env: simpy.Environment, rounds: list[dict]) -> None:
+    def _record(self, env: simpy.Environment, rounds: list[dict[str, Any]]) -> None:
         """Number today's sessions in time order, sign converters up in time order, record."""
         if not rounds:
             return
@@ -424,9 +425,9 @@ class Visitors:
     def _sign_up(
         self,
         env: simpy.Environment,
-        converters: list,
+        converters: list[tuple[int, Any, list[Any]]],
         touches: _Touches,
-        col: dict,
+        col: dict[str, Any],
         session_id: np.ndarray,
         customer_id: np.ndarray,
     ) -> None:

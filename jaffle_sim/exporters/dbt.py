@@ -417,7 +417,7 @@ class DbtRunner:
             env = getattr(DuckDBConnectionManager, "_ENV", None)
             if env is not None and hasattr(env, "close"):
                 env.close()
-            DuckDBConnectionManager.close_all_connections()
+            DuckDBConnectionManager.close_all_connections()  # type: ignore[no-untyped-call]
 
     def __enter__(self) -> DbtRunner:
         return self
