@@ -50,7 +50,8 @@ def header(manifest: dict[str, Any] | None, steps: dict[str, str]) -> list[str]:
     if manifest is not None:
         seed, days, end = manifest.get("seed"), manifest.get("days"), manifest.get("end_date")
         lines += [
-            f"Seed **{seed}**, {days} days up to {end}, run status **{manifest.get('status')}**.",
+            f"Seed **{seed}**, {days} day{'' if days == 1 else 's'} up to {end}, "
+            f"run status **{manifest.get('status')}**.",
             "",
             "Replay it:",
             "",
@@ -129,7 +130,7 @@ def dbt_section(manifest: dict[str, Any]) -> list[str]:
     return [*lines, ""]
 
 
-def score_section(score: Path | None) -> list[str]:
+def score_section(score: Path | None, manifest: dict[str, Any] | None) -> list[str]:
     lines = ["### Detection score (validation flavour)", ""]
     text = ""
     if score is not None:
@@ -137,6 +138,12 @@ def score_section(score: Path | None) -> list[str]:
             text = score.read_text().strip()
         except OSError:
             text = ""
+    recorded = (manifest or {}).get("score")
+    if not text and isinstance(recorded, dict) and "recall" in recorded:
+        text = (
+            f"{recorded.get('detected')}/{recorded.get('planted')} anomalies detected, "
+            f"recall {recorded.get('recall')}, precision {recorded.get('precision')}."
+        )
     return [*lines, text or "No score.", ""]
 
 
@@ -146,7 +153,7 @@ def summary(out: Path, score: Path | None, steps: dict[str, str]) -> str:
     if manifest is not None:
         lines += rows_section(manifest)
         lines += dbt_section(manifest)
-    lines += score_section(score)
+    lines += score_section(score, manifest)
     return "\n".join(lines)
 
 
