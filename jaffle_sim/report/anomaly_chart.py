@@ -1,0 +1,147 @@
+"""The validation flavour in the report: its daily order volume with the planted anomalies marked
+as detected, missed or not scored (when `jaffle-sim score` has not been run).
+
+Reads `anomalies.json` (the ground truth), `seeds/validation/raw_orders_validation.csv` (the
+table with the anomalies in it) and, when present, the validation event log (the same orders
+before any anomaly).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import matplotlib.dates as mdates
+import pandas as pd
+from matplotlib.figure import Figure
+
+from jaffle_sim.exporters.output import TABLES
+from jaffle_sim.report.charts import SIZE, date_axis, style
+from jaffle_sim.report.run_data import read_events
+
+ANOMALIES = "anomalies.json"
+STATUS_COLOUR = {"detected": "#2ca02c", "missed": "#d62728", "not scored": "#7f7f7f"}
+
+
+@dataclass(frozen=True)
+class PlantedAnomaly:
+    """One entry of anomalies.json, with `status` detected, missed or not scored."""
+
+    id: str
+    kind: str
+    table: str
+    dates: tuple[dt.date, ...]
+    rows: int
+    status: str
+    expected_tests: tuple[str, ...]
+    detected_by: tuple[str, ...]
+
+    @classmethod
+    def from_dict(cls, entry: dict[str, Any]) -> PlantedAnomaly:
+        detected = entry.get("detected")
+        status = "not scored" if detected is None else "detected" if detected else "missed"
+        return cls(
+            str(entry.get("id", "?")),
+            str(entry.get("kind", "?")),
+            str(entry.get("table", "")),
+            tuple(dt.date.fromisoformat(d) for d in entry.get("dates", [])),
+            int(entry.get("rows", 0) or 0),
+            status,
+            tuple(entry.get("expected_tests", [])),
+            tuple(entry.get("detected_by", []) or []),
+        )
+
+
+def read_anomalies(out: Path) -> list[PlantedAnomaly] | None:
+    """The planted anomalies of the run in `out`, or None when it has no anomalies.json."""
+    path = out / ANOMALIES
+    if not path.is_file():
+        return None
+    payload = json.loads(path.read_text())
+    return [PlantedAnomaly.from_dict(a) for a in payload.get("anomalies", [])]
+
+
+def validation_volume(out: Path, dates: pd.DatetimeIndex) -> pd.DataFrame:
+    """Orders per day of the validation flavour: `table` (rows of raw_orders_validation by their
+    `order_date`, anomalies included) and `events` (the event log's orders, before anomalies)."""
+    frame = pd.DataFrame(index=dates)
+    path = out / TABLES["raw_orders_validation"].relpath
+    if path.is_file():
+        raw = pd.read_csv(path, dtype=str, keep_default_na=False)
+        when = pd.to_datetime(raw.get("order_date"), errors="coerce", format="%Y-%m-%d %H:%M:%S")
+        frame["table"] = when.dt.normalize().value_counts().reindex(dates, fill_value=0)
+    events = read_events(out, "order_placed", "validation")
+    if len(events):
+        day = pd.to_datetime(events.ordered_at, utc=True).dt.tz_localize(None).dt.normalize()
+        frame["events"] = day.value_counts().reindex(dates, fill_value=0)
+    return frame
+
+
+def anomaly_chart(out: Path, dates: pd.DatetimeIndex, anomalies: list[PlantedAnomaly]) -> Figure:
+    """Daily validation orders over the whole period with anomaly days shaded (top), and one row
+    per anomaly on the days around them, coloured detected, missed or not scored (bottom)."""
+    volume = validation_volume(out, dates)
+    days = sorted({pd.Timestamp(d) for a in anomalies for d in a.dates})
+    rows = max(len(anomalies), 1)
+    with style():
+        fig = Figure(figsize=(SIZE[0], SIZE[1] + 0.22 * rows))
+        top, bottom = fig.subplots(2, 1, gridspec_kw={"height_ratios": [SIZE[1], 0.22 * rows]})
+        if "events" in volume:
+            top.plot(
+                volume.index,
+                volume["events"],
+                color="#7f7f7f",
+                linestyle="--",
+                label="event log (before anomalies)",
+            )
+        if "table" in volume:
+            top.plot(
+                volume.index,
+                volume["table"],
+                color="#1f77b4",
+                marker=".",
+                label="raw_orders_validation rows by order_date",
+            )
+        for day in days:
+            status = _worst(a.status for a in anomalies if day.date() in a.dates)
+            top.axvspan(
+                day - pd.Timedelta(hours=12),
+                day + pd.Timedelta(hours=12),
+                color=STATUS_COLOUR[status],
+                alpha=0.15,
+                linewidth=0,
+            )
+        top.set_ylabel("orders per day")
+        for status, colour in STATUS_COLOUR.items():
+            if any(a.status == status for a in anomalies):
+                top.fill_between([], [], color=colour, alpha=0.15, label=f"anomaly day: {status}")
+        top.set_title("Validation flavour: daily orders, days with planted anomalies shaded")
+        top.legend(loc="upper left")
+        date_axis(top)
+        for i, a in enumerate(anomalies):
+            when = [pd.Timestamp(d) for d in a.dates]
+            bottom.scatter(when, [i] * len(when), color=STATUS_COLOUR[a.status], s=40, zorder=3)
+        bottom.set_yticks(range(len(anomalies)), [f"{a.id} {a.kind}" for a in anomalies])
+        bottom.set_ylim(len(anomalies) - 0.5, -0.5)
+        if days:
+            bottom.set_xlim(days[0] - pd.Timedelta(days=1), days[-1] + pd.Timedelta(days=1))
+        bottom.xaxis.set_major_locator(mdates.DayLocator())  # type: ignore[no-untyped-call]
+        bottom.xaxis.set_major_formatter(mdates.DateFormatter("%b %d"))  # type: ignore[no-untyped-call]
+        counts = [
+            f"{sum(1 for a in anomalies if a.status == status)} {status}"
+            for status in STATUS_COLOUR
+            if any(a.status == status for a in anomalies)
+        ]
+        bottom.set_title("Planted anomalies: " + ", ".join(counts))
+        fig.tight_layout()
+    return fig
+
+
+def _worst(statuses: Iterable[str]) -> str:
+    """The status to shade a day with: missed before not scored before detected."""
+    found = set(statuses)
+    return next((s for s in ("missed", "not scored", "detected") if s in found), "not scored")

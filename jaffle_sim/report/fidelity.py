@@ -1,0 +1,319 @@
+"""The checks of the fidelity profile: one function per part of the scenario, each measuring the
+realised behaviour of a run from its event log and setting it against the scenario.
+
+Units: delays in hours, session lengths in minutes, money in cents, rates per day.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from jaffle_sim.agents.ads import PLATFORMS
+from jaffle_sim.agents.customers import ORGANIC
+from jaffle_sim.events import DAY, HOUR, MINUTE
+from jaffle_sim.report import checks as c
+from jaffle_sim.report import measures as m
+from jaffle_sim.report.checks import Check
+from jaffle_sim.report.run_data import RunData
+from jaffle_sim.simulation.scenario import WEEKDAYS
+
+# First days of a run whose first touches include returns of journeys that began before it; the
+# arrival measures skip them when the run has at least `4 * SETTLE_DAYS` days.
+SETTLE_DAYS = 2
+# Draws from a distribution to get its quantiles.
+REFERENCE_DRAWS = 200_000
+
+
+def _draws(dist: object, seed: int = 0) -> np.ndarray:
+    return dist.sample(np.random.default_rng(seed), REFERENCE_DRAWS)  # type: ignore[attr-defined]
+
+
+def conversion_timing(data: RunData) -> list[Check]:
+    """Session -> order: same-day share, the delay distribution and order clock hours, against
+    `journey.order_timing` evaluated at the realised session start times."""
+    sec = "conversion timing"
+    timing = data.scenario.journey.order_timing
+    key = "journey.order_timing"
+    orders = m.order_sessions(data)
+    gaps = orders.gap_hours.to_numpy()
+    model = m.model_gaps(data, orders.session_at.to_numpy())
+    model_same = float(model.same_day.mean()) if len(model.same_day) else math.nan
+    note = ""
+    if abs(model_same - timing.same_day_share) > 0.01:
+        note = f"the model gives {model_same:.3f} at these sessions' hours"
+    out = [
+        c.proportion(
+            sec,
+            f"{key}.same_day_share",
+            f"{timing.same_day_share:g}",
+            timing.same_day_share,
+            int(orders.same_day.sum()),
+            len(orders),
+            floor=0.03,
+            note=note,
+        ),
+        c.mean(
+            sec,
+            "conversion delay: mean",
+            "model at these sessions",
+            float(model.gap_hours.mean()) if len(orders) else math.nan,
+            gaps,
+            unit="h",
+        ),
+    ]
+    for q in (0.1, 0.5, 0.9):
+        out.append(
+            c.quantile(
+                sec,
+                f"conversion delay: p{round(q * 100)}",
+                "model at these sessions",
+                model.gap_hours,
+                gaps,
+                q,
+                unit="h",
+            )
+        )
+    inside = (gaps >= timing.min_gap_hours - 1 / HOUR) & (gaps <= timing.max_gap_hours)
+    out.append(
+        c.proportion(
+            sec,
+            f"{key} gap within {timing.min_gap_hours:g}-{timing.max_gap_hours:g} h",
+            "1",
+            1.0,
+            int(inside.sum()),
+            len(gaps),
+            floor=0.0,
+        )
+    )
+    order_hour = ((orders.ordered_at.to_numpy() % DAY) // HOUR).astype(int)
+    model_hour = model.order_clock_hours.astype(int)
+    out.append(
+        c.distance(
+            sec,
+            f"{key}.order_hours (distance to model)",
+            f"peak {timing.order_hours.peak_hour}h",
+            np.bincount(order_hour, minlength=24),
+            np.bincount(model_hour, minlength=24) + 1e-12,
+        )
+    )
+    return out
+
+
+def journeys(data: RunData, touches: pd.DataFrame) -> list[Check]:
+    """Visitors before sign-up: landing, conversion per visit, returns and their channels."""
+    sec = "journeys"
+    t, j = data.scenario.traffic, data.scenario.journey
+    paid = touches[touches.channel != ORGANIC]
+    first = touches[(touches.number == 1) & touches.landed]
+    later = touches[(touches.number > 1) & touches.landed]
+    nxt = touches.groupby("visitor_id")["at"].shift(-1)
+    wait = float(np.quantile(_draws(j.return_delay_hours), 0.99)) * HOUR
+    may_return = (
+        touches.landed
+        & ~touches.converted
+        & (touches.number < j.max_sessions)
+        & (touches["at"] < data.end_seconds - wait)
+    )
+    returned = nxt[may_return].notna()
+    out = [
+        c.proportion(
+            sec,
+            "traffic.landing_share",
+            f"{t.landing_share:g}",
+            t.landing_share,
+            int(paid.landed.sum()),
+            len(paid),
+        ),
+        c.proportion(
+            sec,
+            "journey.first_visit_conversion",
+            f"{j.first_visit_conversion:g}",
+            j.first_visit_conversion,
+            int(first.converted.sum()),
+            len(first),
+            floor=0,
+        ),
+        c.proportion(
+            sec,
+            "journey.return_visit_conversion",
+            f"{j.return_visit_conversion:g}",
+            j.return_visit_conversion,
+            int(later.converted.sum()),
+            len(later),
+            floor=0,
+        ),
+        c.proportion(
+            sec,
+            "journey.return_probability",
+            f"{j.return_probability:g}",
+            j.return_probability,
+            int(returned.sum()),
+            len(returned),
+            note="sessions ending before the last returns could be seen",
+        ),
+    ]
+    returns = touches[touches.number > 1]
+    return out + c.mix(
+        sec, "journey.return_channels", dict(j.return_channels.shares), returns.channel
+    )
+
+
+def sessions(data: RunData) -> list[Check]:
+    """Session lengths, app shares per channel and the channel mix of all sessions."""
+    sec = "sessions"
+    s, t = data.events["session"], data.scenario.traffic
+    minutes = ((s.ended_at - s.started_at) / MINUTE).to_numpy(dtype=float)
+    ref = _draws(t.session_minutes)
+    conf = repr(t.session_minutes)
+    out = [
+        c.mean(
+            sec, "traffic.session_minutes: mean", conf, t.session_minutes.mean, minutes, unit="min"
+        ),
+        c.quantile(sec, "traffic.session_minutes: median", conf, ref, minutes, 0.5, unit="min"),
+    ]
+    channel = m.channel(s.utm_source)
+    app = (s.platform == "app").to_numpy()
+    shares = {ORGANIC: ("traffic.organic_app_share", t.organic_app_share)}
+    for p in PLATFORMS:
+        shares[p] = (f"ads.{p}.app_share", data.scenario.ads[p].app_share)
+    for ch, (key, share) in shares.items():
+        mask = (channel == ch).to_numpy()
+        out.append(
+            c.proportion(sec, key, f"{share:g}", share, int(app[mask].sum()), int(mask.sum()))
+        )
+    counts = channel.value_counts()
+    for ch in (ORGANIC, *PLATFORMS):
+        out.append(
+            c.info(sec, f"share of sessions from {ch}", counts.get(ch, 0) / max(len(s), 1), len(s))
+        )
+    return out
+
+
+def ads(data: RunData, touches: pd.DataFrame) -> list[Check]:
+    """Per platform: launches, spend per running ad and first-touch click-through rate."""
+    sec = "ads"
+    launched, ad_day = data.events["ad_launched"], data.events["ad_day"]
+    first_clicks = touches[(touches.number == 1) & (touches.channel != ORGANIC)]
+    clicks_per_ad = first_clicks.groupby("ad_id").size()
+    out = []
+    for p in PLATFORMS:
+        b = data.scenario.ads[p]
+        new = launched[(launched.platform == p) & (launched.start_day >= 0)]
+        per_day = np.bincount(new.start_day.to_numpy(dtype=int), minlength=data.days)
+        out.append(
+            c.mean(
+                sec,
+                f"ads.{p}.launches_per_day",
+                f"{b.launches_per_day:g}",
+                b.launches_per_day,
+                per_day[: data.days],
+                rel_floor=0.05,
+            )
+        )
+        days = ad_day[ad_day.platform == p]
+        base = days.cost_cents.to_numpy(dtype=float) / m.growth(data, days.day.to_numpy())
+        by_ad = pd.DataFrame({"ad_id": days.ad_id.to_numpy(), "base": base}).groupby("ad_id")
+        out.append(
+            c.ratio(
+                sec,
+                f"ads.{p}.daily_budget_cents",
+                repr(b.daily_budget_cents),
+                b.daily_budget_cents.mean * b.spend_pacing.mean,
+                by_ad.base.sum().to_numpy(),
+                by_ad.size().to_numpy(),
+                unit="cents",
+                note="spend per running ad-day at growth 1",
+            )
+        )
+        per_ad = days.groupby("ad_id")[["impressions", "clicks"]].sum()
+        first = clicks_per_ad.reindex(per_ad.index, fill_value=0).to_numpy(dtype=float)
+        impressions = per_ad.impressions.to_numpy(dtype=float)
+        every = per_ad.clicks.to_numpy(dtype=float).sum() / max(impressions.sum(), 1.0)
+        out.append(
+            c.ratio(
+                sec,
+                f"ads.{p}.ctr",
+                repr(b.ctr),
+                b.ctr.mean,
+                first,
+                impressions,
+                rel_floor=0.05,
+                note=f"first-touch clicks; all ad_day clicks {every:.4f} per "
+                "impression include returns and retargeting",
+            )
+        )
+    return out
+
+
+def demand(data: RunData, touches: pd.DataFrame) -> list[Check]:
+    """Arrivals (first touches) per day: organic rate, growth and weekly rhythm. A log-linear fit
+    of daily arrivals on a trend and a factor per weekday separates growth from the rhythm."""
+    sec = "demand"
+    d, t = data.scenario.demand, data.scenario.traffic
+    skip = SETTLE_DAYS if data.days >= 4 * SETTLE_DAYS else 0
+    days = np.arange(skip, data.days)
+    first = touches[touches.number == 1]
+    arrivals = np.bincount(
+        first.day.clip(0, data.days).to_numpy(dtype=int), minlength=data.days + 1
+    )[days]
+    organic = first[first.channel == ORGANIC]
+    per_day = np.bincount(
+        organic.day.clip(0, data.days).to_numpy(dtype=int), minlength=data.days + 1
+    )[days]
+    scale = m.growth(data, days) * m.weekly_factor(data, days)
+    out = [
+        c.mean(
+            sec,
+            "traffic.organic_visitors_per_day",
+            f"{t.organic_visitors_per_day:g}",
+            t.organic_visitors_per_day,
+            per_day / scale,
+            rel_floor=0.03,
+            note="organic first touches per day at growth 1, average weekday",
+        )
+    ]
+    weekday = (data.start_weekday + days) % 7
+    if len(days) < 9 or len(set(weekday.tolist())) < 7 or (arrivals == 0).any():
+        return out
+    x = np.zeros((len(days), 8))
+    x[np.arange(len(days)), weekday] = 1.0
+    x[:, 7] = days
+    y = np.log(arrivals)
+    coef, *_ = np.linalg.lstsq(x, y, rcond=None)
+    resid = y - x @ coef
+    sigma2 = float(resid @ resid) / max(len(days) - 8, 1)
+    cov = sigma2 * np.linalg.inv(x.T @ x)
+    slope, slope_se = coef[7], math.sqrt(cov[7, 7])
+    out.append(
+        c.Check(
+            sec,
+            "demand.growth_per_30_days",
+            f"{d.growth_per_30_days:g}",
+            d.growth_per_30_days,
+            math.expm1(30 * slope),
+            c.Z * 30 * slope_se * math.exp(30 * slope),
+            len(days),
+            note="trend of daily arrivals",
+        )
+    )
+    factors = np.exp(coef[:7])
+    factors /= factors.mean()
+    weekly = np.asarray(d.weekly) / np.mean(d.weekly)
+    for i, name in enumerate(WEEKDAYS):
+        se = math.sqrt(cov[i, i]) * factors[i]
+        out.append(
+            c.Check(
+                sec,
+                f"demand.weekly.{name}",
+                f"{d.weekly[i]:g}",
+                float(weekly[i]),
+                float(factors[i]),
+                max(0.02, c.Z * se),
+                int((weekday == i).sum()),
+                note="arrivals relative to the week's mean",
+            )
+        )
+    return out

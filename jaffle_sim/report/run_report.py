@@ -1,0 +1,141 @@
+"""The run report: `OUT/report/index.html` with PNG charts beside it, from the files of any run
+folder (with or without dbt): the daily funnel, spend and attributed revenue with ROAS, the
+conversion delay and order hours against the scenario, the fidelity profile and, when the run
+planted anomalies, the validation flavour's daily orders with each anomaly marked.
+
+The page holds no timestamps and the charts fixed sizes and settings, so the same run gives the
+same files.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from matplotlib.figure import Figure
+
+from jaffle_sim.exporters.output import atomic_file
+from jaffle_sim.report import charts
+from jaffle_sim.report.anomaly_chart import PlantedAnomaly, anomaly_chart, read_anomalies
+from jaffle_sim.report.profile import fmt, profile
+from jaffle_sim.report.run_data import RunData, read_manifest
+
+REPORT_DIR = "report"
+INDEX = "index.html"
+
+CSS = """
+body { font-family: system-ui, sans-serif; max-width: 960px; margin: 2em auto; color: #222; }
+h1 { font-size: 1.5em; } h2 { font-size: 1.2em; margin-top: 2em; }
+table { border-collapse: collapse; font-size: 0.85em; margin: 1em 0; }
+th, td { padding: 2px 8px; border-bottom: 1px solid #ddd; text-align: left; }
+td:nth-child(n+3) { text-align: right; }
+tr.section th { background: #f3f3f3; }
+tr.off td { color: #b00; font-weight: bold; } tr.info td { color: #777; }
+tr.detected td:last-child { color: #2a2; } tr.missed td:last-child { color: #b00; }
+img { max-width: 100%; }
+caption { text-align: left; font-weight: bold; padding-bottom: 4px; }
+"""
+
+
+def write_report(out_dir: Path) -> Path:
+    """Write the report of the run in `out_dir` and return the path of its index.html."""
+    out_dir = Path(out_dir)
+    manifest = read_manifest(out_dir)
+    data = RunData.from_folder(out_dir, "training")
+    folder = out_dir / REPORT_DIR
+    anomalies = read_anomalies(out_dir)
+    figures: list[tuple[str, str, Callable[[], Figure]]] = [
+        ("funnel.png", "Daily funnel", lambda: charts.funnel_chart(data)),
+        ("revenue.png", "Spend, revenue and ROAS", lambda: charts.revenue_chart(data)),
+        (
+            "conversion_delay.png",
+            "Conversion delay",
+            lambda: charts.conversion_delay_chart(data),
+        ),
+        ("order_hours.png", "Order hours", lambda: charts.order_hours_chart(data)),
+    ]
+    if anomalies is not None:
+        figures.append(
+            (
+                "anomalies.png",
+                "Validation flavour and planted anomalies",
+                lambda: anomaly_chart(out_dir, data.dates, anomalies),
+            )
+        )
+    stale = folder / "anomalies.png"
+    if anomalies is None and stale.exists():
+        stale.unlink()
+    sections = [_summary(manifest, data)]
+    for name, title, draw in figures:
+        charts.save_png(draw(), folder / name)
+        sections.append(f'<h2>{html.escape(title)}</h2>\n<img src="{name}" alt="{title}">')
+        if name == "revenue.png":
+            sections.append(_attribution_table(data))
+        if name == "anomalies.png" and anomalies is not None:
+            sections.append(_anomaly_table(anomalies))
+    sections.append("<h2>Fidelity profile</h2>\n" + profile(data).to_html())
+    page = (
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        f"<title>jaffle-sim report: {html.escape(out_dir.name)}</title>\n"
+        f"<style>{CSS}</style>\n</head>\n<body>\n" + "\n".join(sections) + "\n</body>\n</html>\n"
+    )
+    index = folder / INDEX
+    with atomic_file(index) as fh:
+        fh.write(page.encode())
+    return index
+
+
+def _summary(manifest: dict[str, Any], data: RunData) -> str:
+    e = data.events
+    table = charts.attribution(data)
+    spend, revenue = table.spend.sum(), table.revenue.sum()
+    facts = [
+        ("seed", str(manifest.get("seed", "-"))),
+        ("days", f"{data.days} ({data.start_date} to {data.dates[-1].date()})"),
+        ("command", str(manifest.get("command", "-"))),
+        ("status", str(manifest.get("status", "-"))),
+        ("sessions", f"{len(e['session']):,}"),
+        ("sign-ups in the period", f"{int(e['signed_up'].session_id.notna().sum()):,}"),
+        ("orders", f"{len(e['order_placed']):,}"),
+        ("revenue", f"${revenue:,.2f}"),
+        ("ad spend", f"${spend:,.2f}"),
+    ]
+    rows = "".join(f"<tr><th>{k}</th><td>{html.escape(v)}</td></tr>" for k, v in facts)
+    return f"<h1>jaffle-sim run report</h1>\n<table>{rows}</table>"
+
+
+def _attribution_table(data: RunData) -> str:
+    table = charts.attribution(data)
+    rows = "".join(
+        f"<tr><td>{ch}</td><td>${r.spend:,.2f}</td><td>${r.revenue:,.2f}</td>"
+        f"<td>{fmt(r.roas)}</td></tr>"
+        for ch, r in table.iterrows()
+    )
+    return (
+        "<table><caption>Revenue by the utm_source of each order's converting session"
+        "</caption><thead><tr><th>channel</th><th>spend</th><th>revenue</th><th>ROAS</th>"
+        f"</tr></thead><tbody>{rows}</tbody></table>"
+    )
+
+
+def _anomaly_table(anomalies: list[PlantedAnomaly]) -> str:
+    rows = []
+    for a in anomalies:
+        cells = [
+            a.id,
+            a.kind,
+            a.table,
+            ", ".join(d.isoformat() for d in a.dates),
+            f"{a.rows:,}",
+            ", ".join(a.detected_by or a.expected_tests),
+            a.status,
+        ]
+        tds = "".join(f"<td>{html.escape(c)}</td>" for c in cells)
+        rows.append(f'<tr class="{a.status.replace(" ", "-")}">{tds}</tr>')
+    head = "".join(
+        f"<th>{h}</th>"
+        for h in ("id", "kind", "table", "dates", "rows", "tests (expected or detecting)", "")
+    )
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
