@@ -14,12 +14,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from matplotlib.figure import Figure
 
 from jaffle_sim.exporters.output import atomic_file
 from jaffle_sim.report import charts
 from jaffle_sim.report.anomaly_chart import PlantedAnomaly, anomaly_chart, read_anomalies
-from jaffle_sim.report.profile import fmt, profile
+from jaffle_sim.report.profile import profile
 from jaffle_sim.report.run_data import RunData, read_manifest
 
 REPORT_DIR = "report"
@@ -110,7 +111,7 @@ def _attribution_table(data: RunData) -> str:
     table = charts.attribution(data)
     rows = "".join(
         f"<tr><td>{ch}</td><td>${r.spend:,.2f}</td><td>${r.revenue:,.2f}</td>"
-        f"<td>{fmt(r.roas)}</td></tr>"
+        f"<td>{'-' if np.isnan(r.roas) else f'{r.roas:.2f}'}</td></tr>"
         for ch, r in table.iterrows()
     )
     return (
@@ -129,13 +130,14 @@ def _anomaly_table(anomalies: list[PlantedAnomaly]) -> str:
             a.table,
             ", ".join(d.isoformat() for d in a.dates),
             f"{a.rows:,}",
-            ", ".join(a.detected_by or a.expected_tests),
+            ", ".join(a.expected_tests),
+            "-" if a.status == "not scored" else ", ".join(a.detected_by),
             a.status,
         ]
         tds = "".join(f"<td>{html.escape(c)}</td>" for c in cells)
         rows.append(f'<tr class="{a.status.replace(" ", "-")}">{tds}</tr>')
     head = "".join(
         f"<th>{h}</th>"
-        for h in ("id", "kind", "table", "dates", "rows", "tests (expected or detecting)", "")
+        for h in ("id", "kind", "table", "dates", "rows", "expected tests", "detected by", "")
     )
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"

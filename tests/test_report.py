@@ -1,0 +1,124 @@
+"""The run report: index.html with valid PNG charts beside it, from a run folder's files, with and
+without planted anomalies, the same bytes for the same run."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from matplotlib.image import imread
+
+from jaffle_sim.cli import main
+from jaffle_sim.report.anomaly_chart import read_anomalies
+from jaffle_sim.report.run_report import write_report
+from tests.conftest import END_DATE, generate
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+CHARTS = {"funnel.png", "revenue.png", "conversion_delay.png", "order_hours.png"}
+
+
+@pytest.fixture(scope="module")
+def small_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A 10-day `generate all` folder (training, validation with anomalies, event log)."""
+    out = tmp_path_factory.mktemp("report") / "out"
+    assert generate(out, "--days", "10", "--scale", "0.3", "--seed", "11") == 0
+    return out
+
+
+@pytest.fixture
+def run_copy(small_run: Path, tmp_path: Path) -> Path:
+    copy = tmp_path / "run"
+    shutil.copytree(small_run, copy)
+    return copy
+
+
+def check_report(index: Path) -> set[str]:
+    """The PNGs of the report are valid images and index.html references exactly them."""
+    assert index.name == "index.html" and index.parent.name == "report"
+    pngs = {p.name for p in index.parent.glob("*.png")}
+    for name in pngs:
+        path = index.parent / name
+        assert path.read_bytes()[:8] == PNG_SIGNATURE
+        image = imread(path)
+        assert image.ndim == 3 and image.shape[0] >= 300 and image.shape[1] >= 800
+    page = index.read_text()
+    assert set(re.findall(r'<img src="([^"]+)"', page)) == pngs
+    assert "Fidelity profile" in page and "ROAS" in page
+    return pngs
+
+
+def test_report_of_a_generate_all_folder(run_copy: Path) -> None:
+    assert (run_copy / "anomalies.json").is_file()
+    pngs = check_report(write_report(run_copy))
+    assert pngs == CHARTS | {"anomalies.png"}
+    page = (run_copy / "report" / "index.html").read_text()
+    assert "not scored" in page  # nothing scored the anomalies yet
+
+
+def test_report_without_anomalies(run_copy: Path) -> None:
+    (run_copy / "anomalies.json").unlink()
+    shutil.rmtree(run_copy / "events" / "order_placed" / "flavour=validation")
+    assert check_report(write_report(run_copy)) == CHARTS
+
+
+def test_report_marks_detected_missed_and_unscored_anomalies(run_copy: Path) -> None:
+    truth = {
+        "seed": 11,
+        "end_date": END_DATE.isoformat(),
+        "anomalies": [
+            anomaly("a01", "invalid_status", "2026-03-13", detected=True),
+            anomaly("a02", "volume_spike", "2026-03-14", detected=False),
+            anomaly("a03", "zero_amounts", "2026-03-15", detected=None),
+        ],
+    }
+    (run_copy / "anomalies.json").write_text(json.dumps(truth))
+    assert [a.status for a in read_anomalies(run_copy) or []] == [
+        "detected",
+        "missed",
+        "not scored",
+    ]
+    index = write_report(run_copy)
+    assert "anomalies.png" in check_report(index)
+    page = index.read_text()
+    for text in ('class="detected"', 'class="missed"', 'class="not-scored"', "a02"):
+        assert text in page
+
+
+def anomaly(id_: str, kind: str, date: str, detected: bool | None) -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "id": id_,
+        "kind": kind,
+        "table": "raw_orders_validation",
+        "column": "status",
+        "dates": [date],
+        "rows": 5,
+        "params": {},
+        "expected_tests": ["some_test"],
+    }
+    if detected is not None:
+        entry["detected"] = detected
+        entry["detected_by"] = ["some_test"] if detected else []
+    return entry
+
+
+def test_the_same_run_gives_the_same_report_bytes(run_copy: Path, tmp_path: Path) -> None:
+    index = write_report(run_copy)
+    first = {p.name: p.read_bytes() for p in index.parent.iterdir()}
+    write_report(run_copy)
+    second = {p.name: p.read_bytes() for p in index.parent.iterdir()}
+    assert first == second
+
+
+def test_report_command(run_copy: Path, tmp_path: Path, capsys: Any) -> None:
+    assert main(["report", str(run_copy)]) == 0
+    assert "report/index.html" in capsys.readouterr().out
+    assert main(["report", str(tmp_path / "nothing")]) == 2
+    empty = tmp_path / "no_events"
+    empty.mkdir()
+    shutil.copy(run_copy / "run_manifest.json", empty)
+    assert main(["report", str(empty)]) == 2
+    assert "event log" in capsys.readouterr().err
