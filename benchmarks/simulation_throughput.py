@@ -2,8 +2,8 @@
 
 Each configuration runs in a fresh child process (so peak memory is its own) and writes the
 training, session and ad tables plus the Parquet event log into a temporary folder, as
-`jaffle-sim generate all` does without the validation flavour. Prints rows per second (CSV table rows, and all output rows including the event log) and
-the child's peak resident memory.
+`jaffle-sim generate all` does without the validation flavour. Prints rows per second (CSV table
+rows, and all output rows including the event log) and the child's peak resident memory.
 
     python benchmarks/simulation_throughput.py                 # 365 days at 1x and 10x
     python benchmarks/simulation_throughput.py --days 90 365 --scales 10
