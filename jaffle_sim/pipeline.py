@@ -164,7 +164,8 @@ def simulate_to_folder(
         logs = [ParquetEventLog(folder), ParquetEventLog(folder)]
         if seeds:
             train_hooks.append(Timed(logs[0], "export_event_log", seconds))
-        valid_hooks.append(Timed(logs[1], "export_event_log", seconds))
+        if validation is not None:
+            valid_hooks.append(Timed(logs[1], "export_event_log", seconds))
     dbt = Warehouse(folder, warehouse) if warehouse is not None else None
     if dbt is not None and seeds:
         train_hooks.append(Timed(dbt, "dbt", seconds))

@@ -69,7 +69,7 @@ class ParquetEventLog:
                 / f"date={day.date.isoformat()}"
                 / "part-0.parquet"
             )
-            with atomic_file(path) as fh:
+            with atomic_file(path, durable=False) as fh:
                 pq.write_table(table, fh, compression="zstd")
             self.rows[kind] += n
 

@@ -144,16 +144,18 @@ class RunFolder:
 
 
 @contextlib.contextmanager
-def atomic_file(path: Path, mode: str = "wb") -> Iterator[IO[Any]]:
+def atomic_file(path: Path, mode: str = "wb", durable: bool = True) -> Iterator[IO[Any]]:
     """Write to a temporary name beside `path` and rename into place only when complete, so a
-    crash never leaves a half-written file under the real name."""
+    crash never leaves a half-written file under the real name. `durable` also flushes the file
+    to disk before the rename (for the few files a run rewrites; not for each event-log part)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.partial")
     try:
         with open(tmp, mode) as fh:
             yield fh
-            fh.flush()
-            os.fsync(fh.fileno())
+            if durable:
+                fh.flush()
+                os.fsync(fh.fileno())
         os.replace(tmp, path)
     finally:
         if tmp.exists():
