@@ -65,7 +65,7 @@ CASES: list[tuple[str, Any, tuple[str, ...]]] = [
     (
         "demand.weekly",
         [1, 1, 1, 1, 1, 3, 3],
-        ("demand.weekly.saturday", "demand.weekly.sunday", "demand.weekly.monday"),
+        ("demand.weekly.saturday", "demand.weekly.sunday"),
     ),
     ("demand.growth_per_30_days", 1.0, ("demand.growth_per_30_days",)),
     ("traffic.organic_visitors_per_day", 500, ("traffic.organic_visitors_per_day",)),

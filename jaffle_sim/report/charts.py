@@ -165,7 +165,7 @@ def revenue_chart(data: RunData) -> Figure:
 
 def conversion_delay_chart(data: RunData) -> Figure:
     """Session -> order delays against the order-timing model at the same session hours."""
-    orders = m.order_sessions(data)
+    orders = m.timed_orders(data)
     model = m.model_gaps(data, orders.session_at.to_numpy())
     timing = data.scenario.journey.order_timing
     bins = np.arange(0.0, timing.max_gap_hours + 0.5, 0.5).tolist()
@@ -203,7 +203,7 @@ def conversion_delay_chart(data: RunData) -> Figure:
 
 def order_hours_chart(data: RunData) -> Figure:
     """Orders per clock hour: realised, the configured profile and the model's implied hours."""
-    orders = m.order_sessions(data)
+    orders = m.timed_orders(data)
     model = m.model_gaps(data, orders.session_at.to_numpy())
     profile = np.asarray(data.scenario.journey.order_timing.order_hours.weights)
     hours = (orders.ordered_at.to_numpy(np.int64) % DAY) // HOUR

@@ -65,12 +65,14 @@ def proportion(
     floor: float = 0.01,
     **kw: str,
 ) -> Check:
-    """A share `hits / n` against a probability; binomial standard error at the expected share."""
+    """A share `hits / n` against a probability: binomial standard error at the expected share,
+    plus 1/n for the steps of a small count."""
     if n == 0:
         return Check(section, parameter, configured, expected, None, None, 0, **kw)
     p = min(max(expected, 0.0), 1.0)
     se = math.sqrt(max(p * (1 - p), 1.0 / n) / n)
-    return Check(section, parameter, configured, expected, hits / n, max(floor, Z * se), n, **kw)
+    tol = max(floor, Z * se + 1.0 / n)
+    return Check(section, parameter, configured, expected, hits / n, tol, n, **kw)
 
 
 def mean(
@@ -80,14 +82,17 @@ def mean(
     expected: float,
     values: np.ndarray,
     rel_floor: float = 0.02,
+    sd: float = 0.0,
     **kw: str,
 ) -> Check:
-    """A sample mean against an expected mean; standard error from the sample's spread."""
+    """A sample mean against an expected mean; standard error from the sample's spread, or from
+    `sd` (the spread the model implies for one value) when that is larger, as it can be in a
+    small sample."""
     values = np.asarray(values, dtype=float)
     n = len(values)
     if n < 2:
         return Check(section, parameter, configured, expected, None, None, n, **kw)
-    se = float(values.std(ddof=1)) / math.sqrt(n)
+    se = max(float(values.std(ddof=1)), sd) / math.sqrt(n)
     tol = max(rel_floor * abs(expected), Z * se)
     return Check(section, parameter, configured, expected, float(values.mean()), tol, n, **kw)
 
@@ -100,11 +105,16 @@ def ratio(
     numerators: np.ndarray,
     denominators: np.ndarray,
     rel_floor: float = 0.03,
+    spread: float = 0.0,
+    counts: bool = False,
     **kw: str,
 ) -> Check:
-    """`sum(numerators) / sum(denominators)` over clusters (ads, customers, days) against an
-    expected ratio; the cluster (linearised) standard error covers both chance within a cluster
-    and the spread between clusters, e.g. ads that each drew their own CTR."""
+    """`sum(numerators) / sum(denominators)` over clusters (ads, customers) against an expected
+    ratio. The standard error is the larger of the cluster (linearised) one, which covers chance
+    within and spread between clusters, and the one the model implies: clusters whose own ratio
+    varies with standard deviation `spread` (ads that each drew a CTR, customers each a purchase
+    rate) plus, with `counts` (numerators count events), Poisson chance. The model's figure
+    matters in small samples, where a few clusters or no events make the cluster one unreliable."""
     x = np.asarray(numerators, dtype=float)
     y = np.asarray(denominators, dtype=float)
     k, total = len(x), float(y.sum())
@@ -112,8 +122,29 @@ def ratio(
         return Check(section, parameter, configured, expected, None, None, k, **kw)
     r = float(x.sum()) / total
     se = math.sqrt(float(((x - r * y) ** 2).sum()) * k / (k - 1)) / total
-    tol = max(rel_floor * abs(expected), Z * se)
+    model = spread**2 * float((y**2).sum()) / total**2
+    if counts:
+        model += max(expected, 0.0) / total
+    tol = max(rel_floor * abs(expected), Z * max(se, math.sqrt(model)))
     return Check(section, parameter, configured, expected, r, tol, k, **kw)
+
+
+def poisson(
+    section: str,
+    parameter: str,
+    configured: str,
+    expected: float,
+    events: int,
+    exposure: float,
+    rel_floor: float = 0.03,
+    **kw: str,
+) -> Check:
+    """A rate `events / exposure` (e.g. launches per day) against an expected Poisson rate."""
+    if exposure <= 0:
+        return Check(section, parameter, configured, expected, None, None, 0, **kw)
+    se = math.sqrt(max(expected, 0.0) / exposure)
+    tol = max(rel_floor * abs(expected), Z * se)
+    return Check(section, parameter, configured, expected, events / exposure, tol, events, **kw)
 
 
 def mix(
@@ -147,20 +178,22 @@ def quantile(
     **kw: str,
 ) -> Check:
     """The `q` quantile of `values` against that of `reference` (a large sample of the model).
-    The tolerance maps `Z` standard errors of a quantile's probability, sqrt(q(1-q)/n), through
-    the reference distribution."""
+    The tolerance is a distribution-free band around the measured quantile: the sample's
+    quantiles at q -+ d, d = `Z` binomial standard errors sqrt(q(1-q)/n) plus 1/n, on the side
+    of the expected value; it passes when the expected quantile lies within the band, i.e. when
+    the share of values below it is within d of q."""
     values = np.asarray(values, dtype=float)
     n = len(values)
+    if n < 2 or len(reference) == 0:
+        return Check(section, parameter, configured, None, None, None, n, **kw)
     expected = float(np.quantile(reference, q))
-    if n < 2:
-        return Check(section, parameter, configured, expected, None, None, n, **kw)
-    d = Z * math.sqrt(q * (1 - q) / n)
-    lo = float(np.quantile(reference, max(q - d, 0.0)))
-    hi = float(np.quantile(reference, min(q + d, 1.0)))
-    tol = max(hi - expected, expected - lo)
-    return Check(
-        section, parameter, configured, expected, float(np.quantile(values, q)), tol, n, **kw
-    )
+    d = Z * math.sqrt(q * (1 - q) / n) + 1.0 / n
+    measured = float(np.quantile(values, q))
+    if measured >= expected:
+        tol = measured - float(np.quantile(values, max(q - d, 0.0)))
+    else:
+        tol = float(np.quantile(values, min(q + d, 1.0))) - measured
+    return Check(section, parameter, configured, expected, measured, tol, n, **kw)
 
 
 def distance(

@@ -20,11 +20,18 @@ from jaffle_sim.report.checks import Check
 from jaffle_sim.report.run_data import RunData
 from jaffle_sim.simulation.scenario import WEEKDAYS
 
-# First days of a run whose first touches include returns of journeys that began before it; the
-# arrival measures skip them when the run has at least `4 * SETTLE_DAYS` days.
-SETTLE_DAYS = 2
+# First days of a run whose first touches include returns of journeys that began before it (the
+# event log cannot tell those apart from new arrivals). Measures of first touches (arrivals, CTR,
+# first-visit conversion) skip them, and need runs longer than twice as many days.
+SETTLE_DAYS = 3
 # Draws from a distribution to get its quantiles.
 REFERENCE_DRAWS = 200_000
+
+
+def settle_days(data: RunData) -> int:
+    """Days at the start that the first-touch measures skip (all of a run too short to spare
+    them: those measures then have no data)."""
+    return SETTLE_DAYS if data.days > 2 * SETTLE_DAYS else data.days
 
 
 def _draws(dist: object, seed: int = 0) -> np.ndarray:
@@ -37,7 +44,7 @@ def conversion_timing(data: RunData) -> list[Check]:
     sec = "conversion timing"
     timing = data.scenario.journey.order_timing
     key = "journey.order_timing"
-    orders = m.order_sessions(data)
+    orders = m.timed_orders(data)
     gaps = orders.gap_hours.to_numpy()
     model = m.model_gaps(data, orders.session_at.to_numpy())
     model_same = float(model.same_day.mean()) if len(model.same_day) else math.nan
@@ -107,7 +114,7 @@ def journeys(data: RunData, touches: pd.DataFrame) -> list[Check]:
     sec = "journeys"
     t, j = data.scenario.traffic, data.scenario.journey
     paid = touches[touches.channel != ORGANIC]
-    first = touches[(touches.number == 1) & touches.landed]
+    first = touches[(touches.number == 1) & touches.landed & (touches.day >= settle_days(data))]
     later = touches[(touches.number > 1) & touches.landed]
     nxt = touches.groupby("visitor_id")["at"].shift(-1)
     wait = float(np.quantile(_draws(j.return_delay_hours), 0.99)) * HOUR
@@ -196,21 +203,23 @@ def ads(data: RunData, touches: pd.DataFrame) -> list[Check]:
     """Per platform: launches, spend per running ad and first-touch click-through rate."""
     sec = "ads"
     launched, ad_day = data.events["ad_launched"], data.events["ad_day"]
-    first_clicks = touches[(touches.number == 1) & (touches.channel != ORGANIC)]
+    skip = settle_days(data)
+    first_clicks = touches[
+        (touches.number == 1) & (touches.channel != ORGANIC) & (touches.day >= skip)
+    ]
     clicks_per_ad = first_clicks.groupby("ad_id").size()
     out = []
     for p in PLATFORMS:
         b = data.scenario.ads[p]
         new = launched[(launched.platform == p) & (launched.start_day >= 0)]
-        per_day = np.bincount(new.start_day.to_numpy(dtype=int), minlength=data.days)
         out.append(
-            c.mean(
+            c.poisson(
                 sec,
                 f"ads.{p}.launches_per_day",
                 f"{b.launches_per_day:g}",
                 b.launches_per_day,
-                per_day[: data.days],
-                rel_floor=0.05,
+                int((new.start_day < data.days).sum()),
+                data.days,
             )
         )
         days = ad_day[ad_day.platform == p]
@@ -224,11 +233,12 @@ def ads(data: RunData, touches: pd.DataFrame) -> list[Check]:
                 b.daily_budget_cents.mean * b.spend_pacing.mean,
                 by_ad.base.sum().to_numpy(),
                 by_ad.size().to_numpy(),
+                spread=float(_draws(b.daily_budget_cents).std()) * b.spend_pacing.mean,
                 unit="cents",
                 note="spend per running ad-day at growth 1",
             )
         )
-        per_ad = days.groupby("ad_id")[["impressions", "clicks"]].sum()
+        per_ad = days[days.day >= skip].groupby("ad_id")[["impressions", "clicks"]].sum()
         first = clicks_per_ad.reindex(per_ad.index, fill_value=0).to_numpy(dtype=float)
         impressions = per_ad.impressions.to_numpy(dtype=float)
         every = per_ad.clicks.to_numpy(dtype=float).sum() / max(impressions.sum(), 1.0)
@@ -241,6 +251,8 @@ def ads(data: RunData, touches: pd.DataFrame) -> list[Check]:
                 first,
                 impressions,
                 rel_floor=0.05,
+                spread=float(_draws(b.ctr).std()),
+                counts=True,
                 note=f"first-touch clicks; all ad_day clicks {every:.4f} per "
                 "impression include returns and retargeting",
             )
@@ -249,42 +261,44 @@ def ads(data: RunData, touches: pd.DataFrame) -> list[Check]:
 
 
 def demand(data: RunData, touches: pd.DataFrame) -> list[Check]:
-    """Arrivals (first touches) per day: organic rate, growth and weekly rhythm. A log-linear fit
-    of daily arrivals on a trend and a factor per weekday separates growth from the rhythm."""
+    """Organic arrivals (first touches) per day: their rate, growth and weekly rhythm. A
+    log-linear fit of daily counts on a trend and a factor per weekday separates growth from the
+    rhythm. Paid arrivals follow the same curve, but also the ads that happen to run, which
+    would blur it."""
     sec = "demand"
     d, t = data.scenario.demand, data.scenario.traffic
-    skip = SETTLE_DAYS if data.days >= 4 * SETTLE_DAYS else 0
+    skip = settle_days(data)
     days = np.arange(skip, data.days)
-    first = touches[touches.number == 1]
-    arrivals = np.bincount(
-        first.day.clip(0, data.days).to_numpy(dtype=int), minlength=data.days + 1
-    )[days]
+    first = touches[(touches.number == 1) & (touches.day >= skip) & (touches.day < data.days)]
     organic = first[first.channel == ORGANIC]
-    per_day = np.bincount(
-        organic.day.clip(0, data.days).to_numpy(dtype=int), minlength=data.days + 1
-    )[days]
+    per_day = np.bincount(organic.day.to_numpy(dtype=int), minlength=data.days)[days]
     scale = m.growth(data, days) * m.weekly_factor(data, days)
-    out = [
-        c.mean(
-            sec,
-            "traffic.organic_visitors_per_day",
-            f"{t.organic_visitors_per_day:g}",
-            t.organic_visitors_per_day,
-            per_day / scale,
-            rel_floor=0.03,
-            note="organic first touches per day at growth 1, average weekday",
-        )
-    ]
+    # One day's count: Poisson around the rate, times the daily log-normal noise.
+    lam = t.organic_visitors_per_day * float(scale.mean()) if len(days) else 1.0
+    sd = t.organic_visitors_per_day * math.sqrt(d.daily_noise_sigma**2 + 1 / max(lam, 1e-9))
+    rate = c.mean(
+        sec,
+        "traffic.organic_visitors_per_day",
+        f"{t.organic_visitors_per_day:g}",
+        t.organic_visitors_per_day,
+        per_day / scale,
+        0.03,
+        sd,
+        note="organic first touches per day at growth 1, average weekday",
+    )
+    out = [rate]
     weekday = (data.start_weekday + days) % 7
-    if len(days) < 9 or len(set(weekday.tolist())) < 7 or (arrivals == 0).any():
+    if len(days) < 9 or len(set(weekday.tolist())) < 7 or (per_day == 0).any():
         return out
     x = np.zeros((len(days), 8))
     x[np.arange(len(days)), weekday] = 1.0
     x[:, 7] = days
-    y = np.log(arrivals)
+    y = np.log(per_day)
     coef, *_ = np.linalg.lstsq(x, y, rcond=None)
     resid = y - x @ coef
-    sigma2 = float(resid @ resid) / max(len(days) - 8, 1)
+    sigma2 = max(
+        float(resid @ resid) / max(len(days) - 8, 1), (sd / t.organic_visitors_per_day) ** 2
+    )
     cov = sigma2 * np.linalg.inv(x.T @ x)
     slope, slope_se = coef[7], math.sqrt(cov[7, 7])
     out.append(
@@ -296,7 +310,7 @@ def demand(data: RunData, touches: pd.DataFrame) -> list[Check]:
             math.expm1(30 * slope),
             c.Z * 30 * slope_se * math.exp(30 * slope),
             len(days),
-            note="trend of daily arrivals",
+            note="trend of daily organic arrivals",
         )
     )
     factors = np.exp(coef[:7])
@@ -313,7 +327,7 @@ def demand(data: RunData, touches: pd.DataFrame) -> list[Check]:
                 float(factors[i]),
                 max(0.02, c.Z * se),
                 int((weekday == i).sum()),
-                note="arrivals relative to the week's mean",
+                note="organic arrivals relative to the week's mean",
             )
         )
     return out

@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from jaffle_sim.distributions import Distribution
 from jaffle_sim.events import DAY
 from jaffle_sim.report import checks as c
 from jaffle_sim.report import measures as m
@@ -45,6 +46,10 @@ def expected_repeat_buying(
     return float(observed.sum() / stop.sum()), float(churned.sum() / max(observed.sum(), 1))
 
 
+def _sd(dist: Distribution) -> float:
+    return float(dist.sample(np.random.default_rng(0), 100_000).std())
+
+
 def customers(data: RunData) -> list[Check]:
     """Purchase rate, churn, repeat channels and first orders."""
     sec = "customers"
@@ -74,6 +79,8 @@ def customers(data: RunData) -> list[Check]:
             rate,
             per_customer.to_numpy(dtype=float),
             cohort.end.to_numpy() / DAY,
+            spread=_sd(b.purchase_rate_per_day),
+            counts=True,
             unit="/day",
             note="needs per active day of the customers who existed on day 0",
         ),
@@ -84,6 +91,8 @@ def customers(data: RunData) -> list[Check]:
             churn,
             churned,
             draws_per.to_numpy(dtype=float),
+            spread=_sd(b.churn_after_order),
+            counts=True,
             note="churns per order, same customers",
         ),
     ]

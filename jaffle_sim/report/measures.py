@@ -95,6 +95,17 @@ def order_sessions(data: RunData) -> pd.DataFrame:
     )
 
 
+def timed_orders(data: RunData) -> pd.DataFrame:
+    """`order_sessions` whose every possible order time falls in the period: sessions that
+    started on day 0 or later and at least the longest conversion delay before the end. An
+    order on day 0 from a session of the day before is there only because its delay was long
+    enough to reach the period, and one late session's order is seen only when its delay was
+    short: keeping either would bias the delays and the same-day share."""
+    orders = order_sessions(data)
+    longest = data.scenario.journey.order_timing.max_gap_hours * HOUR
+    return orders[(orders.session_at >= 0) & (orders.session_at <= data.end_seconds - longest)]
+
+
 @dataclass(frozen=True)
 class ModelGaps:
     """Draws of the scenario's order-timing model at the realised session start times: the

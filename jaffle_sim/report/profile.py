@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 STATUS_STYLE = {"ok": "green", "off": "bold red", "info": "dim", "no data": "yellow"}
 
 
-@dataclass
+@dataclass(repr=False)
 class Profile:
     """The checks of one flavour of a run."""
 
@@ -150,6 +150,15 @@ class Profile:
 
     def _repr_html_(self) -> str:
         return self.to_html()
+
+    def __repr__(self) -> str:
+        lines = [f"<Profile {self.summary()}>"]
+        lines += [
+            f"  off: {c.parameter} expected {fmt(c.expected)}, measured "
+            f"{fmt(c.measured)} (±{c.tolerance:.2g})"
+            for c in self.failed
+        ]
+        return "\n".join(lines)
 
 
 def fmt(value: float | None, unit: str = "") -> str:
