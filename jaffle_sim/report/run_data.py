@@ -84,11 +84,15 @@ class RunData:
         except (KeyError, TypeError, ValueError, ScenarioError) as exc:
             raise RunDataError(f"{out / MANIFEST}: cannot read the run: {exc}") from None
         events = {kind: _on_clock(read_events(out, kind, flavour), start) for kind in SCHEMAS}
-        if all(frame.empty for frame in events.values()):
+        logged = sorted((out / EVENTS).glob(f"*/flavour={flavour}/date=*"))
+        if not logged:
             raise RunDataError(
                 f"{out}: no {flavour} event log under {EVENTS}/ (write one with "
                 "`jaffle-sim generate all` or `jaffle-sim run`)"
             )
+        if manifest.get("status") != "complete":  # an interrupted run: the days it got through
+            last = max(dt.date.fromisoformat(p.name.removeprefix("date=")) for p in logged)
+            days = min(days, (last - start).days + 1)
         return cls(scenario, start, days, flavour, events, manifest.get("seed"))
 
 
