@@ -4,7 +4,8 @@ The slow tests build the project from the hand-made seed set in tests/fixtures/d
 customers, five orders with one or two payments each, twelve sessions including anonymous ones
 before a signup, ten ad-days) into a DuckDB file under tmp_path and query the result. The
 validation flavour of that seed set carries anomalies (blank first name, status 'lost', a zero
-payment, a duplicate order id, an orphan payment, an id 'ID-7', a shared email).
+payment, a duplicate order id, an orphan payment, an id 'ID-7', a shared email). The anomaly tests
+against the training baseline are exercised on simulated data in test_dbt_anomalies.py.
 """
 
 from __future__ import annotations
@@ -176,7 +177,8 @@ def test_clean_build_passes_every_test(clean: tuple[DbtRunner, DbtResult]) -> No
     assert result.success, [(n.name, n.message) for n in result.failed]
     kinds = {n.resource_type for n in result.nodes}
     assert {"seed", "model", "test", "unit_test"} <= kinds
-    assert sum(n.resource_type == "seed" for n in result.nodes) == 13
+    # a training run loads the training and marketing seeds, not the validation ones
+    assert sum(n.resource_type == "seed" for n in result.nodes) == 9
     assert sum(n.resource_type == "unit_test" for n in result.nodes) >= 6
     assert all(n.ok for n in result.nodes)
 
@@ -191,12 +193,14 @@ def test_seeds_land_in_raw_with_their_types(warehouse: Path) -> None:
             "where table_schema = 'raw'",
         )
     )
-    assert len({k.split(".")[0] for k in types}) == 13
+    assert {k.split(".")[0] for k in types} >= {
+        "raw_orders_training",
+        "stg_app_sessions",
+        "stg_google_ads",
+    }
     assert types["raw_orders_training.order_date"] == "TIMESTAMP"
     assert types["raw_payments_training.amount"] == "INTEGER"
     assert types["stg_google_ads.cost"] == "DECIMAL(12,2)"
-    # validation seeds load as text so malformed values reach the tests
-    assert types["raw_orders_validation.id"] == "VARCHAR"
 
 
 @pytest.mark.slow
@@ -269,7 +273,7 @@ def test_conversions_and_acquisition_channels(warehouse: Path) -> None:
         (2, "a3", 1.5, 0),
         (3, "w4", 2.0, 0),
         (4, "a1", 4.0, 0),
-        (5, "w5", 16.0, 1),
+        (5, "w5", 19.0, 1),
     ]
     channels = dict(query(warehouse, "select customer_id, acquisition_channel from main.customers"))
     assert channels == {1: "google", 2: "facebook", 3: "organic", 4: None}
@@ -301,10 +305,12 @@ def test_a_daily_refresh_with_a_new_simulated_now_reuses_the_parsed_manifest(
     results = runner.seed_run_test(vars={"simulated_now": "2024-01-20 00:00:00"})
     runner.close()
     assert [r.command for r in results] == ["seed", "run", "test"]
-    assert all(r.success for r in results)
     assert all(r.reused_manifest for r in results)
+    assert results[0].success and results[1].success
     # the var reached the SQL although the manifest was parsed with another value
     assert query(warehouse, "select order_age_days from main.orders where order_id = 1") == [(19,)]
+    # ... and the tests judge in simulated time: sixteen days without an order are not fresh
+    assert failed_names(results[2]) == {"orders_freshness"}
 
 
 @pytest.mark.slow
@@ -313,26 +319,41 @@ def test_validation_anomalies_fail_their_tests_without_touching_training_marts(
 ) -> None:
     runner, _ = clean
     validation = {"validation": True, "simulated_now": NOW}
+    seeded = runner.seed(vars=validation)
     ran = runner.run(vars=validation)
     tested = runner.test(vars=validation)
     runner.close()
-    assert ran.success and not ran.reused_manifest  # `validation` changes the parse
+    assert not seeded.reused_manifest  # `validation` changes the parse
+    # a validation run loads only the validation seeds (as text) ...
+    assert seeded.success and {n.name for n in seeded.nodes} == {
+        f"raw_{t}_validation" for t in ("customers", "orders", "payments", "signups")
+    }
+    assert query(
+        warehouse,
+        "select data_type from information_schema.columns "
+        "where table_name = 'raw_orders_validation' and column_name = 'id'",
+    ) == [("VARCHAR",)]
+    # ... and builds the shop's staging and monitoring models, not the marts that join sessions
+    assert ran.success
+    assert {n.name for n in ran.nodes} >= {"stg_orders", "monitored_orders", "baseline_orders"}
+    assert not {n.name for n in ran.nodes} & {"orders", "sessions", "stg_sessions", "stg_ads"}
     assert not tested.success
     assert {
-        "not_blank_stg_customers_first_name",
+        "stg_customers_first_name_not_blank",
         "not_null_stg_customers_customer_id",  # 'ID-7'
-        "accepted_values_stg_orders_status__placed__shipped__completed__return_pending__returned",
-        "unique_stg_orders_order_id",
-        "relationships_stg_payments_order_id__order_id__ref_stg_orders_",
-        "expression_is_true_stg_payments_amount_cents__amount_cents_0",
-        "unique_stg_signups_email",
-        "relationships_stg_signups_customer_id__customer_id__ref_stg_customers_",
-        "every_order_has_a_session_1_to_24_hours_before",
+        "raw_customers_schema",  # 'ID-7' again, on the raw table
+        "stg_orders_status_accepted_values",
+        "stg_orders_order_id_unique",
+        "stg_payments_order_id_relationships",
+        "stg_payments_amount_positive",
+        "stg_signups_email_unique",
+        "stg_signups_customer_id_relationships",
     } <= failed_names(tested)
     assert "unique_stg_customers_customer_id" not in failed_names(tested)
-    # the validation models live in their own schema; the training marts are untouched
+    # the validation models live in their own schema; the training models are untouched
     assert query(warehouse, "select count(*) from main.orders") == [(5,)]
-    assert query(warehouse, "select count(*) from main_validation.orders") == [(8,)]
+    assert query(warehouse, "select count(*) from main.stg_orders") == [(5,)]
+    assert query(warehouse, "select count(*) from main_validation.stg_orders") == [(8,)]
 
 
 @pytest.mark.slow
@@ -349,10 +370,9 @@ def test_broken_training_data_fails_the_right_tests(tmp_path: Path) -> None:
         seeded = runner.seed()
         built = runner.build(select="+orders", extra_args=["--indirect-selection", "cautious"])
     assert seeded.success
-    assert query(runner.database_path, "select count(*) from raw.raw_orders_validation") == [(0,)]
     failed = failed_names(built)
-    assert "relationships_stg_payments_order_id__order_id__ref_stg_orders_" in failed
-    assert "unique_stg_orders_order_id" in failed
+    assert "stg_payments_order_id_relationships" in failed
+    assert "stg_orders_order_id_unique" in failed
     assert built.node("unique_stg_payments_payment_id").status == "pass"
     # a failing staging test skips the marts built on it
     assert built.node("orders", "model").status == "skipped"

@@ -30,3 +30,16 @@
         {%- do ref(table_name) -%}
     {%- endif -%}
 {%- endmacro %}
+
+
+{#
+    depends_on_training_seed(table_name): depends_on_seed for a training-run
+    seed read by a model that also runs in validation runs (the anomaly
+    baselines). A validation run does not load the training seeds: it reads the
+    raw tables its training run loaded, so no edge is added there.
+#}
+{% macro depends_on_training_seed(table_name) -%}
+    {%- if not jaffle_sim.is_validation() -%}
+        {{ jaffle_sim.depends_on_seed(table_name) }}
+    {%- endif -%}
+{%- endmacro %}
