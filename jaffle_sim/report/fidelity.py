@@ -13,6 +13,7 @@ import pandas as pd
 
 from jaffle_sim.agents.ads import PLATFORMS
 from jaffle_sim.agents.customers import ORGANIC
+from jaffle_sim.distributions import Distribution
 from jaffle_sim.events import DAY, HOUR, MINUTE
 from jaffle_sim.report import checks as c
 from jaffle_sim.report import measures as m
@@ -34,8 +35,9 @@ def settle_days(data: RunData) -> int:
     return SETTLE_DAYS if data.days > 2 * SETTLE_DAYS else data.days
 
 
-def _draws(dist: object, seed: int = 0) -> np.ndarray:
-    return dist.sample(np.random.default_rng(seed), REFERENCE_DRAWS)  # type: ignore[attr-defined]
+def _draws(dist: Distribution, seed: int = 0) -> np.ndarray:
+    """A large sample of `dist`, the same every time."""
+    return dist.sample(np.random.default_rng(seed), REFERENCE_DRAWS)
 
 
 def conversion_timing(data: RunData) -> list[Check]:

@@ -47,6 +47,7 @@ def expected_repeat_buying(
 
 
 def _sd(dist: Distribution) -> float:
+    """Standard deviation of `dist` (from a fixed sample): how much customers differ."""
     return float(dist.sample(np.random.default_rng(0), 100_000).std())
 
 
@@ -104,8 +105,8 @@ def customers(data: RunData) -> list[Check]:
     )
 
     new = signups[signups.session_id.notna() & (signups.signed_up_at < data.end_seconds - DAY)]
-    first = data.events["order_placed"]
-    buyers = first[first.is_first_order].customer_id
+    placed = data.events["order_placed"]
+    buyers = placed[placed.is_first_order].customer_id
     out.append(
         c.proportion(
             sec,
@@ -117,7 +118,7 @@ def customers(data: RunData) -> list[Check]:
             note="customers who signed up a day or more before the end",
         )
     )
-    counts = first.groupby("customer_id").size()
+    counts = placed.groupby("customer_id").size()
     repeat = counts.reindex(new.customer_id.to_numpy(), fill_value=0) >= 2
     out.append(
         c.info(
