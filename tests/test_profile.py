@@ -148,6 +148,7 @@ def test_tiny_runs_give_no_data_rather_than_errors() -> None:
     p = profile_result(simulate(Scenario.default().scaled(0.01), days=1, seed=1))
     assert {c.status for c in p.checks} <= {"ok", "info", "no data", "off"}
     assert not any(np.isnan(c.tolerance) for c in p.checks if c.tolerance is not None)
+    json.dumps(p.records(), allow_nan=False)  # the --json output is strict JSON
 
 
 def test_proportion_tolerance_covers_chance_and_flags_a_real_gap() -> None:

@@ -52,8 +52,7 @@ def profile_command(
         console = Console(width=140)  # a file or pipe gets whole lines
     console.print(result.rich_table())
     if json_path is not None:
-        records = result.frame().to_dict(orient="records")
-        json_path.write_text(json.dumps(records, indent=2, default=str) + "\n")
+        json_path.write_text(json.dumps(result.records(), indent=2) + "\n")
     if strict and not result.ok:
         names = ", ".join(c.parameter for c in result.failed)
         Console(stderr=True).print(f"outside tolerance: {names}", highlight=False, markup=False)

@@ -17,7 +17,7 @@ import html
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 from rich.table import Table
@@ -58,17 +58,17 @@ class Profile:
                 return item
         raise KeyError(parameter)
 
-    def frame(self) -> pd.DataFrame:
-        """One row per check: section, parameter, configured, expected, measured, tolerance,
-        n, unit, status, note."""
-        rows = [
+    def records(self) -> list[dict[str, Any]]:
+        """One dict per check: section, parameter, configured, expected, measured, tolerance,
+        n, unit, status, note (None where there is nothing to say)."""
+        return [
             {
                 "section": ch.section,
                 "parameter": ch.parameter,
                 "configured": ch.configured,
-                "expected": ch.expected,
-                "measured": ch.measured,
-                "tolerance": ch.tolerance,
+                "expected": _finite(ch.expected),
+                "measured": _finite(ch.measured),
+                "tolerance": _finite(ch.tolerance),
                 "n": ch.n,
                 "unit": ch.unit,
                 "status": ch.status,
@@ -76,7 +76,10 @@ class Profile:
             }
             for ch in self.checks
         ]
-        return pd.DataFrame(rows)
+
+    def frame(self) -> pd.DataFrame:
+        """The checks as a DataFrame, one row each (columns as `records`)."""
+        return pd.DataFrame(self.records())
 
     def summary(self) -> str:
         counts = pd.Series([ch.status for ch in self.checks]).value_counts()
@@ -159,6 +162,10 @@ class Profile:
             for c in self.failed
         ]
         return "\n".join(lines)
+
+
+def _finite(value: float | None) -> float | None:
+    return value if value is not None and math.isfinite(value) else None
 
 
 def fmt(value: float | None, unit: str = "") -> str:
