@@ -18,9 +18,15 @@ Parsing the project costs about a second and dbt re-parses everything whenever `
 which the simulator does every day (``simulated_now``). The runner therefore keeps the parsed
 manifest and hands it to ``dbtRunner(manifest=...)`` while nothing that shapes the parse changed:
 vars other than :data:`RUNTIME_VARS`, the target, the profiles file, the project files and the set
-of seed files. ``simulated_now`` only appears inside SQL bodies, which dbt renders again at
-execution with the invocation's vars, so reusing the manifest across days is correct; a var such
-as ``validation`` changes which sources the staging models depend on, so it forces a new parse.
+of seed files. ``simulated_now`` and ``detection_days`` only appear inside SQL bodies, which dbt
+renders again at execution with the invocation's vars, so reusing the manifest across days is
+correct; a var such as ``validation`` changes which nodes exist and what they depend on, so it
+needs its own parse. The runner keeps a few parses (:data:`MANIFEST_CACHE_SIZE`), so a daily loop
+that alternates training and validation runs parses each once.
+
+The daily refresh (:meth:`DbtRunner.seed_run_test`) runs the project's unit tests only until they
+have passed once for a parse: they test SQL logic on fixed inputs, which the day's data cannot
+change.
 
 dbt is imported lazily (importing it costs about two seconds); nothing here imports the rest of
 ``jaffle_sim``.
@@ -49,7 +55,12 @@ DATABASE_FILENAME = "warehouse.duckdb"
 SEED_PATH_ENV = "JAFFLE_SIM_SEED_PATH"
 
 #: Vars that only appear inside SQL bodies: changing them keeps a parsed manifest valid.
-RUNTIME_VARS = frozenset({"simulated_now"})
+RUNTIME_VARS = frozenset({"simulated_now", "detection_days"})
+#: Parsed manifests kept at once (one per combination of parse-shaping vars, e.g. the training
+#: and the validation run of a daily loop).
+MANIFEST_CACHE_SIZE = 4
+#: Selector of the project's unit tests.
+UNIT_TESTS = "test_type:unit"
 
 #: Statuses of a node that did what it should.
 OK_STATUSES = frozenset({"success", "pass"})
@@ -285,8 +296,9 @@ class DbtRunner:
         self.echo = echo
         self.reuse_manifest = reuse_manifest
         self._runner: Any = None
-        self._manifest: Any = None
-        self._manifest_key: str | None = None
+        self._manifests: dict[str, Any] = {}  # parse key -> manifest, oldest first
+        self._last_key: str | None = None
+        self._unit_tests_passed: set[str] = set()  # parse keys whose unit tests passed
 
     @classmethod
     def for_run_folder(
@@ -335,17 +347,29 @@ class DbtRunner:
     def build(self, **options: Any) -> DbtResult:
         return self.invoke("build", **options)
 
-    def seed_run_test(self, vars: Mapping[str, Any] | None = None) -> list[DbtResult]:
+    def seed_run_test(
+        self, vars: Mapping[str, Any] | None = None, *, unit_tests: bool | None = None
+    ) -> list[DbtResult]:
         """The daily refresh: ``seed``, then ``run``, then ``test``, with the same vars.
 
         Models are built even when tests would fail (unlike ``build``, which skips the models
         downstream of a failing test), so every test reports on the day's data. Stops after a
         failing ``seed`` (the models would read stale or partial raw tables).
+
+        `unit_tests`: True runs the unit tests, False leaves them out; None (the default) runs
+        them until they have passed once with the same parse, then leaves them out (they check
+        SQL logic on fixed inputs, which a new day of data cannot change).
         """
         results = [self.seed(vars=vars)]
         if results[0].success:
             results.append(self.run(vars=vars))
-            results.append(self.test(vars=vars))
+            key = self._last_key
+            skip = unit_tests is False or (unit_tests is None and key in self._unit_tests_passed)
+            tested = self.test(vars=vars, exclude=UNIT_TESTS if skip else None)
+            units = [n for n in tested.nodes if n.resource_type == "unit_test"]
+            if key is not None and units and all(n.ok for n in units):
+                self._unit_tests_passed.add(key)
+            results.append(tested)
         return results
 
     def invoke(
@@ -381,21 +405,19 @@ class DbtRunner:
             reused = False
             if self.reuse_manifest:
                 key = self._parse_key(merged)
-                if key != self._manifest_key or self._manifest is None:
-                    self._manifest = self._parse(runner, merged)
-                    self._manifest_key = key
-                else:
-                    reused = True
-                runner.manifest = self._manifest
+                reused = key in self._manifests
+                runner.manifest = self._cached_parse(runner, key, merged)
+                self._last_key = key
             else:
                 runner.manifest = None
+                self._last_key = None
             started = time.perf_counter()
             res = runner.invoke(args)
             elapsed = time.perf_counter() - started
         if res.exception is not None:
             error = self._translate(command, res.exception)
             if not isinstance(error, WarehouseLockedError):
-                self._forget_manifest()  # the parse is still valid after a lock error
+                self._forget_manifests()  # the parses are still valid after a lock error
             raise error
         nodes = _node_results(res.result)
         return DbtResult(
@@ -429,11 +451,7 @@ class DbtRunner:
         """Parse the project (or reuse the cached parse) and return dbt's Manifest object."""
         merged = {**self.vars, **(vars or {})}
         with _INVOCATION_LOCK, self._environment():
-            key = self._parse_key(merged)
-            if key != self._manifest_key or self._manifest is None:
-                self._manifest = self._parse(self._dbt_runner(), merged)
-                self._manifest_key = key
-            return self._manifest
+            return self._cached_parse(self._dbt_runner(), self._parse_key(merged), merged)
 
     # internals
     def _common_args(self) -> list[str]:
@@ -466,19 +484,30 @@ class DbtRunner:
             self._runner = dbtRunner()
         return self._runner
 
+    def _cached_parse(self, runner: Any, key: str, merged_vars: Mapping[str, Any]) -> Any:
+        """The manifest for parse key `key`: cached, or parsed now (evicting the oldest)."""
+        manifest = self._manifests.pop(key, None)
+        if manifest is None:
+            manifest = self._parse(runner, merged_vars)
+            while len(self._manifests) >= MANIFEST_CACHE_SIZE:
+                self._manifests.pop(next(iter(self._manifests)))
+        self._manifests[key] = manifest  # most recently used last
+        return manifest
+
     def _parse(self, runner: Any, merged_vars: Mapping[str, Any]) -> Any:
         runner.manifest = None
         res = runner.invoke(
             ["parse", *self._common_args(), "--vars", json.dumps(dict(merged_vars), sort_keys=True)]
         )
         if res.exception is not None or not res.success or res.result is None:
-            self._forget_manifest()
+            self._forget_manifests()
             raise self._translate("parse", res.exception or DbtError("dbt parse failed"))
         return res.result
 
-    def _forget_manifest(self) -> None:
-        self._manifest = None
-        self._manifest_key = None
+    def _forget_manifests(self) -> None:
+        self._manifests.clear()
+        self._last_key = None
+        self._unit_tests_passed.clear()
 
     def _parse_key(self, merged_vars: Mapping[str, Any]) -> str:
         """Everything that shapes dbt's parse: when it is unchanged the manifest can be reused."""

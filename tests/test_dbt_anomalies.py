@@ -1,0 +1,492 @@
+"""The anomaly tests of the bundled dbt project, on real dbt-core + dbt-duckdb.
+
+One module-scoped run folder holds twelve simulated days of the training flavour (all tables) and
+of the validation flavour (the shop's four tables). dbt refreshes it the way the simulator does:
+a training run (seed, run, test), then validation runs on the clean validation tables and on the
+same tables with the default anomalies planted by `plant_default_anomalies` below. The assertions
+check that nothing fails on clean data and that, with anomalies, exactly the expected tests fail
+on exactly the planted days (read from the failing rows dbt stores with --store-failures).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pytest
+
+from jaffle_sim import simulate
+from jaffle_sim.exporters.dbt import DbtResult, DbtRunner
+from jaffle_sim.exporters.output import ACCOUNT_TABLES, TABLES
+
+DAYS = 12
+SEED = 11
+END = dt.date(2026, 3, 15)
+NOW = f"{END + dt.timedelta(days=1)} 00:00:00"
+CALENDAR = [END - dt.timedelta(days=DAYS - 1 - i) for i in range(DAYS)]
+
+# The detection tests the project promises (names are a contract with anomalies.json).
+DETECTION_TESTS = {
+    "orders_daily_volume",
+    "payments_daily_volume",
+    "signups_daily_volume",
+    "orders_freshness",
+    "orders_hour_of_day",
+    "payments_amount_average",
+    "payments_zero_amount_rate",
+    "payments_method_mix",
+    "customers_first_name_blank_rate",
+    "customers_names_swapped",
+    "signups_email_distinct_rate",
+    "raw_orders_schema",
+    "raw_payments_schema",
+    "raw_customers_schema",
+    "raw_signups_schema",
+}
+NAMED_STAGING_TESTS = {
+    "stg_orders_order_id_unique",
+    "stg_orders_order_id_not_null",
+    "stg_orders_status_accepted_values",
+    "stg_signups_signup_id_unique",
+    "stg_signups_email_unique",
+    "stg_signups_customer_id_relationships",
+    "stg_customers_has_signup",
+    "stg_payments_order_id_relationships",
+    "stg_payments_amount_positive",
+}
+
+Tables = dict[str, pd.DataFrame]  # customers, orders, payments, signups in the raw layout
+
+
+# -- planting anomalies (a test helper; the simulator has its own injectors) --------------------
+
+
+@dataclass(frozen=True)
+class Planted:
+    kind: str
+    day: int  # -1 is the last simulated day
+    expected_tests: frozenset[str]
+
+
+def _day(frame: pd.DataFrame, column: str, day: int) -> pd.Series:
+    return pd.to_datetime(frame[column]).dt.date == CALENDAR[day]
+
+
+def _pick(mask: pd.Series, share: float, rng: np.random.Generator, at_least: int = 0) -> pd.Series:
+    """A random `share` (at least `at_least`) of the rows where `mask` holds."""
+    rows = np.flatnonzero(mask.to_numpy())
+    n = min(len(rows), max(at_least, round(len(rows) * share)))
+    chosen = rng.choice(rows, n, replace=False) if n else np.array([], dtype=int)
+    return pd.Series(np.isin(np.arange(len(mask)), chosen), index=mask.index)
+
+
+def _payments_of(t: Tables, orders: pd.Series) -> pd.Series:
+    return t["payments"]["order_id"].isin(set(t["orders"].loc[orders, "id"]))
+
+
+def _new_customers(t: Tables, day: int) -> pd.Series:
+    signups = t["signups"]
+    return t["customers"]["id"].isin(set(signups.loc[_day(signups, "signup_date", day), "user_id"]))
+
+
+def _drop_orders(t: Tables, orders: pd.Series) -> None:
+    t["payments"] = t["payments"][~_payments_of(t, orders)]
+    t["orders"] = t["orders"][~orders]
+
+
+def freshness_gap(t: Tables, day: int, rng: np.random.Generator) -> None:
+    _drop_orders(t, _day(t["orders"], "order_date", day))
+
+
+def schema_change(t: Tables, day: int, rng: np.random.Generator) -> None:
+    orders = t["orders"].astype({"id": object})
+    hit = _day(orders, "order_date", day)
+    orders.loc[hit, "id"] = [f"ID-{i}" for i in orders.loc[hit, "id"]]
+    t["orders"] = orders
+
+
+def invalid_status(t: Tables, day: int, rng: np.random.Generator) -> None:
+    orders = t["orders"].astype({"status": object})
+    orders.loc[_pick(_day(orders, "order_date", day), 0.5, rng), "status"] = "lost"
+    t["orders"] = orders
+
+
+def duplicate_order_ids(t: Tables, day: int, rng: np.random.Generator) -> None:
+    orders = t["orders"]
+    t["orders"] = pd.concat([orders, orders[_pick(_day(orders, "order_date", day), 0.05, rng, 1)]])
+
+
+def volume_spike(t: Tables, day: int, rng: np.random.Generator) -> None:
+    orders, payments = t["orders"], t["payments"]
+    day_orders = orders[_day(orders, "order_date", day)]
+    day_payments = payments[payments["order_id"].isin(set(day_orders["id"]))]
+    next_order = int(orders["id"].max()) + 1
+    next_payment = int(payments["id"].max()) + 1
+    new_orders, new_payments = [orders], [payments]
+    for _ in range(2):  # 3x the day's orders: two copies with new ids, with their payments
+        ids = dict(zip(day_orders["id"], range(next_order, next_order + len(day_orders))))
+        new_orders.append(day_orders.assign(id=day_orders["id"].map(ids)))
+        new_payments.append(
+            day_payments.assign(
+                order_id=day_payments["order_id"].map(ids),
+                id=range(next_payment, next_payment + len(day_payments)),
+            )
+        )
+        next_order += len(day_orders)
+        next_payment += len(day_payments)
+    t["orders"], t["payments"] = pd.concat(new_orders), pd.concat(new_payments)
+
+
+def volume_drop(t: Tables, day: int, rng: np.random.Generator) -> None:
+    _drop_orders(t, _pick(_day(t["orders"], "order_date", day), 0.8, rng))
+
+
+def hour_shift(t: Tables, day: int, rng: np.random.Generator) -> None:
+    orders = t["orders"]
+    hit = _day(orders, "order_date", day)
+    late = pd.Timestamp(CALENDAR[day]) + pd.Timedelta(hours=23)
+    seconds = pd.to_timedelta(rng.integers(0, 3600, int(hit.sum())), unit="s")
+    orders = orders.astype({"order_date": object})
+    orders.loc[hit, "order_date"] = list(late + seconds)
+    t["orders"] = orders
+
+
+def amount_shift(t: Tables, day: int, rng: np.random.Generator) -> None:
+    hit = _payments_of(t, _day(t["orders"], "order_date", day))
+    t["payments"].loc[hit, "amount"] = t["payments"].loc[hit, "amount"] * 4
+
+
+def zero_amounts(t: Tables, day: int, rng: np.random.Generator) -> None:
+    hit = _pick(_payments_of(t, _day(t["orders"], "order_date", day)), 0.3, rng)
+    t["payments"].loc[hit, "amount"] = 0
+
+
+def method_mix_shift(t: Tables, day: int, rng: np.random.Generator) -> None:
+    payments = t["payments"]
+    hit = _pick(_payments_of(t, _day(t["orders"], "order_date", day)), 0.7, rng)
+    payments.loc[hit, "payment_method"] = "coupon"
+
+
+def blank_first_names(t: Tables, day: int, rng: np.random.Generator) -> None:
+    customers = t["customers"]
+    customers.loc[_pick(_new_customers(t, day), 0.5, rng), "first_name"] = "  "
+
+
+def names_swapped(t: Tables, day: int, rng: np.random.Generator) -> None:
+    customers = t["customers"]
+    hit = _pick(_new_customers(t, day), 0.5, rng)
+    firsts = customers.loc[hit, "first_name"].to_numpy()
+    customers.loc[hit, "first_name"] = customers.loc[hit, "last_name"].to_numpy()
+    customers.loc[hit, "last_name"] = firsts
+
+
+def shared_email(t: Tables, day: int, rng: np.random.Generator) -> None:
+    signups = t["signups"]
+    signups.loc[_day(signups, "signup_date", day), "user_email"] = "abcd@example.com"
+
+
+def duplicate_signup_ids(t: Tables, day: int, rng: np.random.Generator) -> None:
+    signups = t["signups"]
+    t["signups"] = pd.concat(
+        [signups, signups[_pick(_day(signups, "signup_date", day), 0.05, rng, 1)]]
+    )
+
+
+def customers_without_signup(t: Tables, day: int, rng: np.random.Generator) -> None:
+    signups = t["signups"]
+    t["signups"] = signups[~_pick(_day(signups, "signup_date", day), 0.1, rng, 1)]
+
+
+def orphan_signups(t: Tables, day: int, rng: np.random.Generator) -> None:
+    signups = t["signups"]
+    hit = _pick(_day(signups, "signup_date", day), 0.1, rng, 1)
+    missing = int(t["customers"]["id"].max()) + 1000
+    signups.loc[hit, "user_id"] = range(missing, missing + int(hit.sum()))
+
+
+INJECTORS: dict[str, Callable[[Tables, int, np.random.Generator], None]] = {
+    f.__name__: f
+    for f in (
+        freshness_gap,
+        schema_change,
+        invalid_status,
+        duplicate_order_ids,
+        volume_spike,
+        volume_drop,
+        hour_shift,
+        amount_shift,
+        zero_amounts,
+        method_mix_shift,
+        blank_first_names,
+        names_swapped,
+        shared_email,
+        duplicate_signup_ids,
+        customers_without_signup,
+        orphan_signups,
+    )
+}
+
+
+def _planted(kind: str, day: int, *tests: str) -> Planted:
+    return Planted(kind, day, frozenset(tests))
+
+
+# The default anomaly set and the tests that must fail for each. Besides the tests named in
+# anomalies.json, some anomalies also (rightly) fail a neighbouring test; those are listed too:
+# - schema_change: the day's payments lose their order, so the day has no dated payments;
+# - zero_amounts on the day of schema_change: for the same reason payments_zero_amount_rate
+#   cannot see them; the row-level stg_payments_amount_positive does;
+# - blank_first_names: the row-level not_blank test;
+# - duplicate_signup_ids: the copied row repeats the customer and the email;
+# - orphan_signups: the customers whose signups were re-pointed have no signup left.
+DEFAULT_ANOMALIES = (
+    _planted(
+        "freshness_gap", -1, "orders_freshness", "orders_daily_volume", "payments_daily_volume"
+    ),
+    _planted(
+        "schema_change",
+        -2,
+        "raw_orders_schema",
+        "stg_orders_order_id_not_null",
+        "stg_payments_order_id_relationships",
+        "payments_daily_volume",
+    ),
+    _planted("invalid_status", -3, "stg_orders_status_accepted_values"),
+    _planted("duplicate_order_ids", -3, "stg_orders_order_id_unique"),
+    _planted("volume_spike", -4, "orders_daily_volume", "payments_daily_volume"),
+    _planted("volume_drop", -5, "orders_daily_volume", "payments_daily_volume"),
+    _planted("hour_shift", -6, "orders_hour_of_day"),
+    _planted("amount_shift", -6, "payments_amount_average"),
+    _planted("zero_amounts", -2, "stg_payments_amount_positive"),
+    _planted("method_mix_shift", -5, "payments_method_mix"),
+    _planted(
+        "blank_first_names",
+        -3,
+        "customers_first_name_blank_rate",
+        "stg_customers_first_name_not_blank",
+    ),
+    _planted("names_swapped", -2, "customers_names_swapped"),
+    _planted("shared_email", -4, "stg_signups_email_unique", "signups_email_distinct_rate"),
+    _planted(
+        "duplicate_signup_ids",
+        -3,
+        "stg_signups_signup_id_unique",
+        "stg_signups_customer_id_unique",
+        "stg_signups_email_unique",
+    ),
+    _planted("customers_without_signup", -5, "stg_customers_has_signup"),
+    _planted(
+        "orphan_signups",
+        -6,
+        "stg_signups_customer_id_relationships",
+        "stg_customers_has_signup",
+    ),
+)
+
+
+def plant(tables: Tables, anomalies: tuple[Planted, ...], seed: int) -> Tables:
+    """A copy of the validation `tables` with `anomalies` planted, in order, except that a schema
+    change comes last (the other injectors find a day's payments through integer order ids)."""
+    rng = np.random.default_rng(seed)
+    out = {name: frame.copy().reset_index(drop=True) for name, frame in tables.items()}
+    for anomaly in sorted(anomalies, key=lambda a: a.kind == "schema_change"):
+        INJECTORS[anomaly.kind](out, anomaly.day, rng)
+        out = {name: frame.reset_index(drop=True) for name, frame in out.items()}
+    return out
+
+
+# -- the shared run ------------------------------------------------------------------------------
+
+
+def write_seed(out: Path, name: str, frame: pd.DataFrame) -> None:
+    path = out / TABLES[name].relpath
+    path.parent.mkdir(parents=True, exist_ok=True)
+    frame[list(TABLES[name].columns)].to_csv(path, index=False, date_format="%Y-%m-%d %H:%M:%S")
+
+
+def write_validation(out: Path, tables: Tables) -> None:
+    for table in ACCOUNT_TABLES:
+        write_seed(out, f"raw_{table}_validation", tables[table])
+
+
+@dataclass
+class Run:
+    out: Path
+    runner: DbtRunner
+    validation: Tables  # clean
+
+    @property
+    def database(self) -> Path:
+        assert self.runner.database_path is not None
+        return self.runner.database_path
+
+    def refresh(self, validation: bool = False, **vars: object) -> list[DbtResult]:
+        run_vars = {"simulated_now": NOW, **vars}
+        if validation:
+            run_vars["validation"] = True
+        return self.runner.seed_run_test(vars=run_vars)
+
+    def failing_days(self, test: str) -> set[int]:
+        """Days (-1 = the last) of the rows a test stored with --store-failures."""
+        self.runner.close()
+        con = duckdb.connect(str(self.database), read_only=True)
+        try:
+            dates = con.sql(f"select distinct activity_date from dbt_test__audit.{test}").fetchall()
+        finally:
+            con.close()
+        return {CALENDAR.index(d) - DAYS for (d,) in dates}
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
+    out = tmp_path_factory.mktemp("anomalies")
+    training = simulate(days=DAYS, seed=SEED, end_date=END, flavour="training")
+    validation = simulate(days=DAYS, seed=SEED, end_date=END, flavour="validation")
+    for name, frame in training.tables.items():
+        write_seed(out, name, frame)
+    clean = {t: validation.tables[f"raw_{t}_validation"] for t in ACCOUNT_TABLES}
+    write_validation(out, clean)
+    runner = DbtRunner.for_run_folder(out)
+    yield Run(out, runner, clean)
+    runner.close()
+
+
+def failed(results: list[DbtResult]) -> set[str]:
+    return {n.name for r in results for n in r.failed}
+
+
+@pytest.fixture(scope="module")
+def training_refresh(run: Run) -> list[DbtResult]:
+    return run.refresh()
+
+
+@pytest.fixture(scope="module")
+def clean_validation_refresh(run: Run, training_refresh: list[DbtResult]) -> list[DbtResult]:
+    return run.refresh(validation=True)
+
+
+@pytest.fixture(scope="module")
+def anomalous_validation_test(run: Run, clean_validation_refresh: list[DbtResult]) -> DbtResult:
+    write_validation(run.out, plant(run.validation, DEFAULT_ANOMALIES, SEED))
+    validation = {"simulated_now": NOW, "validation": True}
+    assert run.runner.seed(vars=validation).success
+    assert run.runner.run(vars=validation).success
+    return run.runner.test(vars=validation, extra_args=["--store-failures"])
+
+
+# -- fast ------------------------------------------------------------------------------------
+
+
+def test_the_planted_anomalies_cover_the_default_set() -> None:
+    assert {a.kind for a in DEFAULT_ANOMALIES} == set(INJECTORS)
+    assert {a.day for a in DEFAULT_ANOMALIES} == {-1, -2, -3, -4, -5, -6}
+
+
+# -- slow: real dbt --------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_every_detection_test_exists_and_passes_on_training_data(
+    training_refresh: list[DbtResult],
+) -> None:
+    assert [r.command for r in training_refresh] == ["seed", "run", "test"]
+    assert failed(training_refresh) == set()
+    tested = {n.name for n in training_refresh[-1].nodes}
+    assert tested >= DETECTION_TESTS | NAMED_STAGING_TESTS
+
+
+@pytest.mark.slow
+def test_training_data_passes_with_the_shortest_baseline(
+    run: Run, training_refresh: object
+) -> None:
+    """On the fourth simulated day each detection day has exactly three baseline days."""
+    now = f"{CALENDAR[3] + dt.timedelta(days=1)} 00:00:00"
+    result = run.runner.test(vars={"simulated_now": now}, select="tag:anomaly")
+    assert result.success, [(n.name, n.message) for n in result.failed]
+    assert len(result.nodes) >= 11
+
+
+@pytest.mark.slow
+def test_clean_validation_data_passes_every_test(
+    clean_validation_refresh: list[DbtResult],
+) -> None:
+    assert failed(clean_validation_refresh) == set()
+    seeded, built, tested = clean_validation_refresh
+    assert {n.name for n in seeded.nodes} == {f"raw_{t}_validation" for t in ACCOUNT_TABLES}
+    assert "monitored_payments" in {n.name for n in built.nodes}
+    assert {n.name for n in tested.nodes} >= DETECTION_TESTS | NAMED_STAGING_TESTS
+
+
+@pytest.mark.slow
+def test_anomalies_fail_exactly_the_expected_tests(anomalous_validation_test: DbtResult) -> None:
+    expected = set().union(*(a.expected_tests for a in DEFAULT_ANOMALIES))
+    assert {n.name for n in anomalous_validation_test.failed} == expected
+
+
+@pytest.mark.slow
+def test_detection_tests_fail_on_the_planted_days(
+    run: Run, anomalous_validation_test: DbtResult
+) -> None:
+    days = {
+        test: run.failing_days(test)
+        for test in (
+            "orders_daily_volume",
+            "payments_daily_volume",
+            "orders_hour_of_day",
+            "payments_amount_average",
+            "payments_method_mix",
+            "customers_first_name_blank_rate",
+            "customers_names_swapped",
+            "signups_email_distinct_rate",
+        )
+    }
+    assert days == {
+        "orders_daily_volume": {-1, -4, -5},
+        "payments_daily_volume": {-1, -2, -4, -5},
+        "orders_hour_of_day": {-6},
+        "payments_amount_average": {-6},
+        "payments_method_mix": {-5},
+        "customers_first_name_blank_rate": {-3},
+        "customers_names_swapped": {-2},
+        "signups_email_distinct_rate": {-4},
+    }
+
+
+@pytest.mark.slow
+def test_detection_days_var_limits_the_days_judged(
+    run: Run, anomalous_validation_test: DbtResult
+) -> None:
+    validation = {"simulated_now": NOW, "validation": True, "detection_days": 2}
+    result = run.runner.test(vars=validation, select="tag:anomaly", extra_args=["--store-failures"])
+    assert result.reused_manifest  # detection_days does not force a new parse
+    assert {n.name for n in result.failed} == {
+        "orders_freshness",
+        "orders_daily_volume",
+        "payments_daily_volume",
+        "customers_names_swapped",
+    }
+    assert run.failing_days("orders_daily_volume") == {-1}
+
+
+@pytest.mark.slow
+def test_training_and_validation_runs_keep_their_own_parse(
+    run: Run, anomalous_validation_test: DbtResult
+) -> None:
+    again = run.refresh()  # back to training: its parse is still cached
+    assert all(r.reused_manifest for r in again)
+    assert failed(again) == set()
+    # the unit tests passed in the first training refresh and are not repeated
+    assert not any(n.resource_type == "unit_test" for n in again[-1].nodes)
+    # and the training models are untouched by the validation runs
+    run.runner.close()
+    con = duckdb.connect(str(run.database), read_only=True)
+    try:
+        rows = con.sql("select count(*) from main.stg_orders").fetchall()
+    finally:
+        con.close()
+    assert rows[0][0] > 0
