@@ -25,6 +25,7 @@ from jaffle_sim.exporters.output import SELECTIONS
 from jaffle_sim.exporters.warehouse import DayResults
 from jaffle_sim.pipeline import RunResult, ValidationPlan, simulate_to_folder
 from jaffle_sim.report.commands import register as register_report_commands
+from jaffle_sim.report.run_report import REPORT_DIR, write_report
 from jaffle_sim.scoring import Score, ScoreError, record_score, score_run
 from jaffle_sim.settings import (
     BadInput,
@@ -111,10 +112,13 @@ def generate(
             event_log=what == "all",
             publish_daily=False,
             validation=validation,
+            extra_outputs=[REPORT_DIR] if what == "all" else [],
             progress=progress,
         ),
     )
     _summary(settings, result, quiet)
+    if what == "all":
+        _report(settings.out, quiet)
 
 
 @app.command()
@@ -178,6 +182,7 @@ def run(
             publish_daily=True,
             warehouse=warehouse,
             validation=validation,
+            extra_outputs=[REPORT_DIR],
             progress=progress,
         ),
     )
@@ -187,6 +192,7 @@ def run(
         record_score(settings.out, detection)
         if not quiet:
             _score_table(detection)
+    _report(settings.out, quiet)
     if warehouse is not None and not result.dbt_ok:
         failed = sorted(
             {n for day in result.dbt if day.flavour == "training" for n in day.failed_nodes}
@@ -325,6 +331,12 @@ def _summary(settings: RunSettings, result: RunResult, quiet: bool) -> None:
     console.print(
         f"output: {result.folder.root}  ({result.seconds.get('total', 0):.1f} s)", highlight=False
     )
+
+
+def _report(out: Path, quiet: bool) -> None:
+    index = write_report(out)
+    if not quiet:
+        Console().print(f"report: {index}", highlight=False)
 
 
 def _score_table(result: Score) -> None:

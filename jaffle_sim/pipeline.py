@@ -132,6 +132,7 @@ def simulate_to_folder(
     publish_daily: bool,
     warehouse: WarehouseSettings | None = None,
     validation: ValidationPlan | None = None,
+    extra_outputs: Sequence[str] = (),
     progress: Callable[[SimDay, dict[str, Any]], None] | None = None,
 ) -> RunResult:
     """Simulate the shop and write `tables` (and the event log) into the run folder.
@@ -141,7 +142,7 @@ def simulate_to_folder(
     with anomalies planted on its processing days. With `warehouse`, dbt loads and tests the
     tables after every day (and the validation tables on their days)."""
     training_tables = [t for t in TABLES if t in tables and not t.endswith("_validation")]
-    extra = [] if validation is None else [ANOMALIES_FILE]
+    extra = list(extra_outputs) + ([] if validation is None else [ANOMALIES_FILE])
     if warehouse is not None:
         extra += [DBT_PROJECT] if warehouse.profiles_dir else [DBT_PROJECT, WAREHOUSE]
     validation_tables = [t for t in TABLES if t.endswith("_validation")] if validation else []
