@@ -47,13 +47,15 @@ class AdDay(NamedTuple):
 
 
 class Click(NamedTuple):
-    """A click on an ad; `session_id` is empty when the visitor bounced before the page loaded."""
+    """A click on an ad; `session_id` is empty when the visitor bounced before the page loaded.
+    `touch` is the click's place in the visitor's journey (1 = first visit; 0 = a customer)."""
 
     clicked_at: int
     ad_id: str
     platform: str
     visitor_id: int
     session_id: str | None
+    touch: int
 
 
 class Session(NamedTuple):
@@ -67,6 +69,7 @@ class Session(NamedTuple):
     platform: str
     utm_source: str | None
     ad_id: str | None
+    touch: int  # the session's place in the visitor's journey (1 = first visit; 0 = a customer)
 
 
 class SignedUp(NamedTuple):

@@ -141,3 +141,14 @@ def test_most_sessions_do_not_convert_and_volume_grows(tables):
     per_day = orders.groupby(orders.order_date.dt.date).size()
     assert per_day.tail(7).mean() > per_day.head(7).mean()
     assert per_day.std() > 0
+
+
+def test_sessions_know_their_place_in_the_journey(tables):
+    sessions = tables.events("session")
+    customers_own = sessions[sessions.touch == 0]
+    assert customers_own.customer_id.notna().all() and len(customers_own) > 0
+    first = sessions[sessions.touch == 1]
+    assert len(first) > len(sessions[sessions.touch > 1]) > 0
+    clicks = tables.events("click").dropna(subset=["session_id"])
+    touch = sessions.set_index("session_id").touch
+    assert (clicks.touch.to_numpy() == touch.loc[clicks.session_id].to_numpy()).all()

@@ -156,10 +156,10 @@ class SessionDesk:
         end = start + max(MINUTE, int(self._minutes() * MINUTE))
         source = None if channel == ORGANIC else channel
         self.log.record(
-            Session(session_id, visitor_id, customer_id, start, end, platform, source, ad_id)
+            Session(session_id, visitor_id, customer_id, start, end, platform, source, ad_id, 0)
         )
         if ad_id is not None:
-            self.log.record(Click(start, ad_id, channel, visitor_id, session_id))
+            self.log.record(Click(start, ad_id, channel, visitor_id, session_id, 0))
         return session_id
 
 
@@ -408,6 +408,7 @@ class Visitors:
                 "platform": np.where(col["is_app"][landed_idx], "app", "website").tolist(),
                 "utm_source": [None if c == ORGANIC else c for c in touches.channel[landed_idx]],
                 "ad_id": col["ad_id"][landed_idx].tolist(),
+                "touch": touches.number[landed_idx],
             },
         )
         paid_idx = np.flatnonzero(col["paid"])
@@ -419,6 +420,7 @@ class Visitors:
                 "platform": touches.channel[paid_idx].tolist(),
                 "visitor_id": touches.visitor[paid_idx],
                 "session_id": session_id[paid_idx].tolist(),
+                "touch": touches.number[paid_idx],
             },
         )
 
