@@ -130,7 +130,7 @@ KINDS: dict[str, Kind] = {
         "customers",
         "first_name",
         {"share": 0.5, "value": "  "},
-        ("customers_first_name_blank_rate",),
+        ("customers_first_name_blank_rate", "stg_customers_first_name_not_blank"),
         "a share of the day's new customers get a blank first name",
     ),
     "names_swapped": Kind(
@@ -151,7 +151,7 @@ KINDS: dict[str, Kind] = {
         "signups",
         "id",
         {"share": 0.05},
-        ("stg_signups_signup_id_unique",),
+        ("stg_signups_signup_id_unique", "stg_signups_customer_id_unique"),
         "a share of the day's signups appear twice with the same id",
     ),
     "customers_without_signup": Kind(
