@@ -187,3 +187,17 @@ def test_python_dash_m_runs_the_cli(tmp_path):
     )
     assert result.returncode == 2 and result.stderr.startswith("error: unknown table set")
     assert result.stdout == "" and not list(Path(tmp_path).iterdir())
+
+
+def test_score_explains_what_it_needs(tmp_path, capsys):
+    code, _, err = run_cli(capsys, "score", str(tmp_path / "nothing"))
+    assert code == 2 and "no run" in err
+    out = tmp_path / "o"
+    assert main(["generate", "training", "--days", "2", "--out", str(out), *GOOD]) == 0
+    code, _, err = run_cli(capsys, "score", str(out))
+    assert code == 2 and "no anomalies.json" in err and len(err.strip().splitlines()) == 1
+    assert main(["generate", "validation", "--days", "2", "--out", str(out), *GOOD]) == 0
+    code, _, err = run_cli(capsys, "score", str(out))
+    assert code == 2 and "no dbt results" in err
+    code, _, err = run_cli(capsys, "score", str(out), "--format", "xml")
+    assert code == 2 and "--format" in err

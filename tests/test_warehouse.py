@@ -19,9 +19,9 @@ def run_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
         [
             "run",
             "--days",
-            "3",
+            "8",
             "--scale",
-            "0.2",
+            "0.3",
             "--seed",
             "5",
             "--end-date",
@@ -43,7 +43,7 @@ def query(out: Path, sql: str) -> pd.DataFrame:
 def test_every_day_was_seeded_run_and_tested(run_out):
     manifest = json.loads((run_out / "run_manifest.json").read_text())
     assert manifest["status"] == "complete" and manifest["dbt_ok"] is True
-    assert [d["date"] for d in manifest["daily"]] == ["2026-03-13", "2026-03-14", "2026-03-15"]
+    assert [d["date"] for d in manifest["daily"]] == [f"2026-03-{d:02d}" for d in range(8, 16)]
     for day in manifest["daily"]:
         phases = {p["command"]: p for p in day["dbt"]["phases"]}
         assert set(phases) == {"seed", "run", "test"}
@@ -107,3 +107,20 @@ def test_a_second_run_into_the_folder_is_refused(run_out, capsys):
     code = main(["run", "--days", "2", "--out", str(run_out), "--quiet"])
     assert code == 2 and "--overwrite" in capsys.readouterr().err
     assert (run_out / "warehouse.duckdb").stat().st_mtime_ns == before
+
+
+def test_the_planted_anomalies_are_caught_and_scored(run_out, capsys):
+    manifest = json.loads((run_out / "run_manifest.json").read_text())
+    last = manifest["daily"][-1]
+    assert last["dbt_validation"]["flavour"] == "validation"
+    score = manifest["score"]
+    assert score["planted"] == 16 and score["recall"] >= 0.9
+    assert score["training_false_alarms"] == []
+    truth = json.loads((run_out / "anomalies.json").read_text())
+    assert all("detected" in a for a in truth["anomalies"])
+    # the score command reads the same run back and agrees
+    assert main(["score", str(run_out), "--format", "json"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert printed["recall"] == score["recall"] and printed["planted"] == 16
+    assert main(["score", str(run_out), "--min-recall", "1.01", "--format", "markdown"]) == 1
+    assert (run_out / "report" / "index.html").is_file()
