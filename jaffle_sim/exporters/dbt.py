@@ -348,7 +348,11 @@ class DbtRunner:
         return self.invoke("build", **options)
 
     def seed_run_test(
-        self, vars: Mapping[str, Any] | None = None, *, unit_tests: bool | None = None
+        self,
+        vars: Mapping[str, Any] | None = None,
+        *,
+        unit_tests: bool | None = None,
+        write_json: bool = False,
     ) -> list[DbtResult]:
         """The daily refresh: ``seed``, then ``run``, then ``test``, with the same vars.
 
@@ -359,13 +363,19 @@ class DbtRunner:
         `unit_tests`: True runs the unit tests, False leaves them out; None (the default) runs
         them until they have passed once with the same parse, then leaves them out (they check
         SQL logic on fixed inputs, which a new day of data cannot change).
+
+        `write_json`: also write dbt's JSON artifacts (``target/manifest.json``,
+        ``run_results.json``). Off by default: serialising the manifest costs 0.2-0.4 s per
+        command, and every node's outcome is in the returned results.
         """
-        results = [self.seed(vars=vars)]
+        results = [self.seed(vars=vars, write_json=write_json)]
         if results[0].success:
-            results.append(self.run(vars=vars))
+            results.append(self.run(vars=vars, write_json=write_json))
             key = self._last_key
             skip = unit_tests is False or (unit_tests is None and key in self._unit_tests_passed)
-            tested = self.test(vars=vars, exclude=UNIT_TESTS if skip else None)
+            tested = self.test(
+                vars=vars, exclude=UNIT_TESTS if skip else None, write_json=write_json
+            )
             units = [n for n in tested.nodes if n.resource_type == "unit_test"]
             if key is not None and units and all(n.ok for n in units):
                 self._unit_tests_passed.add(key)
@@ -381,9 +391,12 @@ class DbtRunner:
         vars: Mapping[str, Any] | None = None,
         full_refresh: bool = False,
         fail_fast: bool = False,
+        write_json: bool = True,
         extra_args: Sequence[str] = (),
     ) -> DbtResult:
         """Run one dbt command and return its per-node results.
+
+        `write_json` false skips dbt's JSON artifacts (``manifest.json``, ``run_results.json``).
 
         Failing tests or models do not raise: check ``result.success`` / ``result.failed``.
         Raises :class:`WarehouseLockedError` when the DuckDB file is held by another process and
@@ -398,6 +411,8 @@ class DbtRunner:
             args.append("--full-refresh")
         if fail_fast:
             args.append("--fail-fast")
+        if not write_json:
+            args.append("--no-write-json")
         args += list(extra_args)
 
         with _INVOCATION_LOCK, self._environment():

@@ -11,12 +11,12 @@
     min_matches: a day fails only with at least this many matching rows (a
       day of two customers, one of them called "Lee", is no anomaly).
 
-    The reference values come from every baseline row dated before the
-    detection day's simulated_now except the detection day itself
-    (leave-one-out), including rows from before the first calendar day (the
-    customers that existed before the run): they add known names without
-    adding baseline days. A day is judged only with at least
-    min_baseline_days baseline days. See macros/anomalies.sql for the calendar.
+    The known values come from every baseline row dated before simulated_now
+    except those of the detection day itself (leave-one-out), including rows
+    from before the first calendar day (the customers that existed before the
+    run): they add known names without adding baseline days. A day is judged
+    only with at least min_baseline_days baseline days (see
+    macros/anomalies.sql for the calendar and the detection days).
 #}
 {% test reference_values_share(
     model,
