@@ -24,9 +24,14 @@ correct; a var such as ``validation`` changes which nodes exist and what they de
 needs its own parse. The runner keeps a few parses (:data:`MANIFEST_CACHE_SIZE`), so a daily loop
 that alternates training and validation runs parses each once.
 
-The daily refresh (:meth:`DbtRunner.seed_run_test`) runs the project's unit tests only until they
-have passed once for a parse: they test SQL logic on fixed inputs, which the day's data cannot
-change.
+Two defaults keep the daily commands short (both can be changed per runner or per call):
+
+* unit tests run until they have passed once for a parse, then ``test`` and ``build`` without an
+  explicit selection leave them out: they check SQL logic on fixed inputs, which a new day of
+  data cannot change (about 0.5 s a day);
+* dbt's JSON artifacts (``target/manifest.json``, ``run_results.json``) are not written:
+  serialising the manifest costs 0.2-0.4 s per command, and every node's outcome is in the
+  returned :class:`DbtResult`.
 
 dbt is imported lazily (importing it costs about two seconds); nothing here imports the rest of
 ``jaffle_sim``.
@@ -59,8 +64,9 @@ RUNTIME_VARS = frozenset({"simulated_now", "detection_days"})
 #: Parsed manifests kept at once (one per combination of parse-shaping vars, e.g. the training
 #: and the validation run of a daily loop).
 MANIFEST_CACHE_SIZE = 4
-#: Selector of the project's unit tests.
+#: Selector of the project's unit tests, and the commands that run them.
 UNIT_TESTS = "test_type:unit"
+_UNIT_TEST_COMMANDS = frozenset({"test", "build"})
 
 #: Statuses of a node that did what it should.
 OK_STATUSES = frozenset({"success", "pass"})
@@ -258,6 +264,10 @@ class DbtRunner:
     Each call is one dbt invocation, strictly one at a time in the process. ``target/`` and
     ``logs/`` go to `work_dir` (default: the project folder, which for a staged project is inside
     the run folder). Vars given here apply to every call; vars given to a call are added on top.
+
+    `unit_tests`: "once" (default) leaves the unit tests out of ``test`` and ``build`` without an
+    explicit selection once they have passed with the same parse; "always" runs them every time.
+    `write_json`: write dbt's JSON artifacts after each command (default False).
     """
 
     def __init__(
@@ -273,7 +283,11 @@ class DbtRunner:
         threads: int | None = None,
         echo: bool = False,
         reuse_manifest: bool = True,
+        unit_tests: str = "once",
+        write_json: bool = False,
     ):
+        if unit_tests not in ("once", "always"):
+            raise ValueError(f"unit_tests must be 'once' or 'always', got {unit_tests!r}")
         self.project_dir = Path(project_dir).resolve()
         if not (self.project_dir / "dbt_project.yml").is_file():
             raise FileNotFoundError(f"{self.project_dir} is not a dbt project (no dbt_project.yml)")
@@ -295,9 +309,10 @@ class DbtRunner:
         self.threads = threads
         self.echo = echo
         self.reuse_manifest = reuse_manifest
+        self.unit_tests = unit_tests
+        self.write_json = write_json
         self._runner: Any = None
         self._manifests: dict[str, Any] = {}  # parse key -> manifest, oldest first
-        self._last_key: str | None = None
         self._unit_tests_passed: set[str] = set()  # parse keys whose unit tests passed
 
     @classmethod
@@ -311,6 +326,8 @@ class DbtRunner:
         vars: Mapping[str, Any] | None = None,
         threads: int = 1,
         echo: bool = False,
+        unit_tests: str = "once",
+        write_json: bool = False,
     ) -> DbtRunner:
         """Stage the bundled project in `run_dir` and return a runner for it.
 
@@ -332,7 +349,16 @@ class DbtRunner:
             )
             write_profiles(project, db, threads=threads)
             profiles_dir = project
-        return cls(project, profiles_dir, target=target, vars=vars, database_path=db, echo=echo)
+        return cls(
+            project,
+            profiles_dir,
+            target=target,
+            vars=vars,
+            database_path=db,
+            echo=echo,
+            unit_tests=unit_tests,
+            write_json=write_json,
+        )
 
     # public commands
     def seed(self, **options: Any) -> DbtResult:
@@ -348,38 +374,19 @@ class DbtRunner:
         return self.invoke("build", **options)
 
     def seed_run_test(
-        self,
-        vars: Mapping[str, Any] | None = None,
-        *,
-        unit_tests: bool | None = None,
-        write_json: bool = False,
+        self, vars: Mapping[str, Any] | None = None, *, unit_tests: bool | None = None
     ) -> list[DbtResult]:
         """The daily refresh: ``seed``, then ``run``, then ``test``, with the same vars.
 
         Models are built even when tests would fail (unlike ``build``, which skips the models
         downstream of a failing test), so every test reports on the day's data. Stops after a
-        failing ``seed`` (the models would read stale or partial raw tables).
-
-        `unit_tests`: True runs the unit tests, False leaves them out; None (the default) runs
-        them until they have passed once with the same parse, then leaves them out (they check
-        SQL logic on fixed inputs, which a new day of data cannot change).
-
-        `write_json`: also write dbt's JSON artifacts (``target/manifest.json``,
-        ``run_results.json``). Off by default: serialising the manifest costs 0.2-0.4 s per
-        command, and every node's outcome is in the returned results.
+        failing ``seed`` (the models would read stale or partial raw tables). `unit_tests` as in
+        :meth:`invoke`.
         """
-        results = [self.seed(vars=vars, write_json=write_json)]
+        results = [self.seed(vars=vars)]
         if results[0].success:
-            results.append(self.run(vars=vars, write_json=write_json))
-            key = self._last_key
-            skip = unit_tests is False or (unit_tests is None and key in self._unit_tests_passed)
-            tested = self.test(
-                vars=vars, exclude=UNIT_TESTS if skip else None, write_json=write_json
-            )
-            units = [n for n in tested.nodes if n.resource_type == "unit_test"]
-            if key is not None and units and all(n.ok for n in units):
-                self._unit_tests_passed.add(key)
-            results.append(tested)
+            results.append(self.run(vars=vars))
+            results.append(self.test(vars=vars, unit_tests=unit_tests))
         return results
 
     def invoke(
@@ -391,41 +398,52 @@ class DbtRunner:
         vars: Mapping[str, Any] | None = None,
         full_refresh: bool = False,
         fail_fast: bool = False,
-        write_json: bool = True,
+        write_json: bool | None = None,
+        unit_tests: bool | None = None,
         extra_args: Sequence[str] = (),
     ) -> DbtResult:
         """Run one dbt command and return its per-node results.
 
-        `write_json` false skips dbt's JSON artifacts (``manifest.json``, ``run_results.json``).
+        `write_json`: write dbt's JSON artifacts (default: the runner's setting).
+        `unit_tests` (``test`` and ``build``): True keeps the unit tests in the selection, False
+        leaves them out, None follows the runner's policy (see the class).
 
         Failing tests or models do not raise: check ``result.success`` / ``result.failed``.
         Raises :class:`WarehouseLockedError` when the DuckDB file is held by another process and
         :class:`DbtError` when dbt could not run the command at all.
         """
         merged = {**self.vars, **(vars or {})}
-        args = [command, *self._common_args(), "--vars", json.dumps(merged, sort_keys=True)]
-        for flag, value in (("--select", select), ("--exclude", exclude)):
-            if value:
-                args += [flag, *([value] if isinstance(value, str) else list(value))]
-        if full_refresh:
-            args.append("--full-refresh")
-        if fail_fast:
-            args.append("--fail-fast")
-        if not write_json:
-            args.append("--no-write-json")
-        args += list(extra_args)
-
+        excludes = [exclude] if isinstance(exclude, str) else list(exclude or [])
         with _INVOCATION_LOCK, self._environment():
             runner = self._dbt_runner()
+            key = self._parse_key(merged)
             reused = False
             if self.reuse_manifest:
-                key = self._parse_key(merged)
                 reused = key in self._manifests
                 runner.manifest = self._cached_parse(runner, key, merged)
-                self._last_key = key
             else:
                 runner.manifest = None
-                self._last_key = None
+            if command in _UNIT_TEST_COMMANDS and (
+                unit_tests is False
+                or (
+                    unit_tests is None
+                    and self.unit_tests == "once"
+                    and not select
+                    and key in self._unit_tests_passed
+                )
+            ):
+                excludes.append(UNIT_TESTS)
+            args = [command, *self._common_args(), "--vars", json.dumps(merged, sort_keys=True)]
+            for flag, value in (("--select", select), ("--exclude", excludes)):
+                if value:
+                    args += [flag, *([value] if isinstance(value, str) else list(value))]
+            if full_refresh:
+                args.append("--full-refresh")
+            if fail_fast:
+                args.append("--fail-fast")
+            if not (self.write_json if write_json is None else write_json):
+                args.append("--no-write-json")
+            args += list(extra_args)
             started = time.perf_counter()
             res = runner.invoke(args)
             elapsed = time.perf_counter() - started
@@ -435,6 +453,9 @@ class DbtRunner:
                 self._forget_manifests()  # the parses are still valid after a lock error
             raise error
         nodes = _node_results(res.result)
+        units = [n for n in nodes if n.resource_type == "unit_test"]
+        if units and all(n.ok for n in units):
+            self._unit_tests_passed.add(key)
         return DbtResult(
             command=command,
             success=bool(res.success),
@@ -521,7 +542,6 @@ class DbtRunner:
 
     def _forget_manifests(self) -> None:
         self._manifests.clear()
-        self._last_key = None
         self._unit_tests_passed.clear()
 
     def _parse_key(self, merged_vars: Mapping[str, Any]) -> str:
