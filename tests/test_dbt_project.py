@@ -122,6 +122,11 @@ def test_runner_refuses_to_write_into_the_bundled_project(tmp_path: Path) -> Non
         DbtRunner(bundled_project_dir(), tmp_path)
 
 
+def test_runner_rejects_an_unknown_unit_test_policy(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="unit_tests"):
+        DbtRunner(stage_project(tmp_path), tmp_path, unit_tests="sometimes")
+
+
 def test_project_sql_never_reads_the_wall_clock() -> None:
     banned = re.compile(
         r"current_timestamp|(?<![\w.])now\(|getdate\(|sysdate|current_date|run_started_at",
@@ -302,10 +307,16 @@ def test_a_daily_refresh_with_a_new_simulated_now_reuses_the_parsed_manifest(
 ) -> None:
     runner, _ = clean
     runner.parse(vars={"simulated_now": NOW})  # the training parse (another test may switch it)
+    artifacts = runner.target_path / "run_results.json"
+    written = artifacts.stat().st_mtime_ns if artifacts.exists() else None
     results = runner.seed_run_test(vars={"simulated_now": "2024-01-20 00:00:00"})
     runner.close()
     assert [r.command for r in results] == ["seed", "run", "test"]
     assert all(r.reused_manifest for r in results)
+    # the unit tests passed in the build with this parse: the refresh leaves them out, and it
+    # writes no JSON artifacts (its results are returned)
+    assert not any(n.resource_type == "unit_test" for n in results[2].nodes)
+    assert (artifacts.stat().st_mtime_ns if artifacts.exists() else None) == written
     assert results[0].success and results[1].success
     # the var reached the SQL although the manifest was parsed with another value
     assert query(warehouse, "select order_age_days from main.orders where order_id = 1") == [(19,)]
