@@ -414,6 +414,7 @@ class DbtRunner:
         """
         merged = {**self.vars, **(vars or {})}
         excludes = [exclude] if isinstance(exclude, str) else list(exclude or [])
+        full_selection = not select and not excludes
         with _INVOCATION_LOCK, self._environment():
             runner = self._dbt_runner()
             key = self._parse_key(merged)
@@ -454,7 +455,7 @@ class DbtRunner:
             raise error
         nodes = _node_results(res.result)
         units = [n for n in nodes if n.resource_type == "unit_test"]
-        if units and all(n.ok for n in units):
+        if full_selection and units and all(n.ok for n in units):
             self._unit_tests_passed.add(key)
         return DbtResult(
             command=command,
