@@ -221,7 +221,7 @@ DEFAULT_ANOMALIES: tuple[Anomaly, ...] = (
     Anomaly("volume_spike", -4),
     Anomaly("volume_drop", -5),
     Anomaly("hour_shift", -6),
-    Anomaly("zero_amounts", -2),
+    Anomaly("zero_amounts", -3),
     Anomaly("amount_shift", -6),
     Anomaly("method_mix_shift", -5),
     Anomaly("blank_first_names", -3),
@@ -295,12 +295,14 @@ class Tables:
         return self.customers["id"].map(by_customer)
 
 
-def _pick(rng: np.random.Generator, mask: pd.Series, share: float, at_least_one: bool) -> pd.Series:
-    """A random `share` of the rows in `mask` (at least one when asked and any exist)."""
+def _pick(
+    rng: np.random.Generator, mask: pd.Series, share: float, at_least: int | bool
+) -> pd.Series:
+    """A random `share` of the rows in `mask`, and at least `at_least` rows when any exist."""
     idx = np.flatnonzero(mask.to_numpy())
     n = round(share * len(idx))
-    if at_least_one and len(idx) and share > 0:
-        n = max(n, 1)
+    if share > 0:
+        n = max(n, int(at_least))
     chosen = np.zeros(len(mask), dtype=bool)
     chosen[rng.choice(idx, size=min(n, len(idx)), replace=False)] = True
     return pd.Series(chosen, index=mask.index)
@@ -411,7 +413,7 @@ def _blank_first_names(t: Tables, a: Anomaly, day: dt.date, rng: np.random.Gener
 
 
 def _names_swapped(t: Tables, a: Anomaly, day: dt.date, rng: np.random.Generator) -> int:
-    hit = _pick(rng, t.customer_dates() == day, a.param("share"), True)
+    hit = _pick(rng, t.customer_dates() == day, a.param("share"), 3)  # a swap shows in a few rows
     first = t.customers.loc[hit, "first_name"].copy()
     t.customers.loc[hit, "first_name"] = t.customers.loc[hit, "last_name"]
     t.customers.loc[hit, "last_name"] = first
@@ -441,6 +443,7 @@ def _orphan_signups(t: Tables, a: Anomaly, day: dt.date, rng: np.random.Generato
     extra = t.signups[pick].copy()
     extra["user_id"] = ORPHAN_CUSTOMER_OFFSET + extra["id"]
     extra["id"] = extra["id"] + COPY_ID_OFFSET
+    extra["user_email"] = [f"orphan{i}@example.com" for i in extra["id"]]
     t.signups = pd.concat([t.signups, extra], ignore_index=True)
     return len(extra)
 

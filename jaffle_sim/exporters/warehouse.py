@@ -131,7 +131,7 @@ class Warehouse:
         if validation:
             vars_["validation"] = True
         result = DayResults(date.isoformat(), "validation" if validation else self._flavour)
-        changed = self._changed_seeds()
+        changed = self._changed_seeds(validation)
         result.phases = []
         if changed:
             result.phases.append(self._runner.seed(select=changed, vars=vars_))
@@ -141,10 +141,13 @@ class Warehouse:
         self.results.append(result)
         return result
 
-    def _changed_seeds(self) -> list[str]:
-        """Seeds whose CSV file is new or changed since the last load (only those are seeded)."""
+    def _changed_seeds(self, validation: bool) -> list[str]:
+        """Seeds of this kind of run (the validation folder, or all others) whose CSV file is new
+        or changed since their last load: only those are seeded."""
         changed = []
         for path in sorted((self.folder.root / "seeds").rglob("*.csv")):
+            if (path.parent.name == "validation") != validation:
+                continue
             stat = path.stat()
             signature = (stat.st_size, stat.st_mtime_ns)
             if self._loaded.get(path.stem) != signature:

@@ -6,6 +6,8 @@
 --   signups       by signup date and the channel of the signup session
 --   first_orders  by order date and the channel of the converting session
 --   revenue       all orders, by order date and converting-session channel
+-- Only the simulated days count: from the first day with ad data on (customers who joined
+-- before the simulated period signed up earlier, outside the funnel).
 
 with
 
@@ -64,6 +66,12 @@ orders_daily as (
 
 ),
 
+simulated_days as (
+
+    select min(date_day) as first_day from ads_daily
+
+),
+
 days_and_channels as (
 
     select date_day, channel from ads_daily
@@ -108,6 +116,7 @@ final as (
     left join orders_daily
         on days_and_channels.date_day = orders_daily.date_day
         and days_and_channels.channel = orders_daily.channel
+    where days_and_channels.date_day >= (select first_day from simulated_days)
 
 )
 
