@@ -380,12 +380,17 @@ class OrderTiming:
     Which day is tilted by how much of the order-hour profile each day's window holds (a session
     at 22:30 leaves little of today's profile, so its order mostly comes tomorrow), with a tilt
     solved so that `same_day_share` of the orders fall on their session's day when session start
-    times follow the profile given to `tilt_for`."""
+    times follow the profile given to `tilt_for`.
+
+    Alternatively `gap_hours`, any distribution of the delay in hours, replaces that model: the
+    delay is drawn from it (kept within the gap bounds) whatever the session's time of day, and
+    the same-day share and order hours follow from it. `"none"` (the default) keeps the model."""
 
     same_day_share: float
     order_hours: HourProfile
     min_gap_hours: float = 1.0
     max_gap_hours: float = 24.0
+    gap_hours: Distribution | None = None
 
     def __post_init__(self) -> None:
         _check(
@@ -400,6 +405,16 @@ class OrderTiming:
             _finite(self.max_gap_hours) and self.min_gap_hours < self.max_gap_hours <= 24,
             f"max_gap_hours: must exceed min_gap_hours and be <= 24, got {self.max_gap_hours}",
         )
+        spec: Any = self.gap_hours
+        if spec is None or spec == "none":
+            object.__setattr__(self, "gap_hours", None)
+            return
+        try:
+            gap = from_dict(spec)
+        except DistributionError as exc:
+            raise DistributionError(f"gap_hours: {exc}") from None
+        _check(gap.support[0] >= 0, "gap_hours: a delay cannot be negative")
+        object.__setattr__(self, "gap_hours", gap)
 
     def _windows(self, h: np.ndarray) -> tuple[np.ndarray, ...]:
         """Order clock-time windows and their profile mass, same day and next day."""
@@ -436,6 +451,9 @@ class OrderTiming:
     ) -> np.ndarray:
         """Seconds from each session start (clock time in hours, 0-24) to its order."""
         h = np.asarray(session_clock_hours, dtype=float)
+        if self.gap_hours is not None:
+            drawn = self.gap_hours.sample(rng, len(h))
+            return np.clip(drawn, self.min_gap_hours, self.max_gap_hours) * 3600.0
         lo_same, hi_same, lo_next, hi_next, mass_same, mass_next = self._windows(h)
         same = rng.random(len(h)) < self._p_same(tilt, mass_same, mass_next)
         lo = np.where(same, lo_same, lo_next)
@@ -450,6 +468,7 @@ class OrderTiming:
             "order_hours": self.order_hours.to_dict(),
             "min_gap_hours": self.min_gap_hours,
             "max_gap_hours": self.max_gap_hours,
+            "gap_hours": "none" if self.gap_hours is None else self.gap_hours.to_dict(),
         }
 
 

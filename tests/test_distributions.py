@@ -149,3 +149,14 @@ def test_buffered_draws_match_batches():
 def test_distribution_repr_is_readable():
     assert repr(LogNormal(median=6, sigma=0.75, low=1)) == "LogNormal(median=6, sigma=0.75, low=1)"
     assert math.isfinite(Uniform(0, 1).mean)
+
+
+def test_order_timing_takes_any_delay_distribution():
+    timing = OrderTiming(0.7, HourProfile(ORDER_HOURS), gap_hours=stats.gamma(2.0, scale=3.0))
+    session = HourProfile(VISIT_HOURS).sample_hours(rng(), N)
+    gap = timing.sample_gap_seconds(rng(1), session, timing.tilt_for(HourProfile(VISIT_HOURS)))
+    hours = gap / 3600
+    assert hours.min() >= 1.0 and hours.max() <= 24.0
+    assert np.median(hours) == pytest.approx(stats.gamma(2.0, scale=3.0).median(), rel=0.05)
+    with pytest.raises(DistributionError, match="gap_hours"):
+        OrderTiming(0.7, HourProfile(ORDER_HOURS), gap_hours=Uniform(-3, 2))

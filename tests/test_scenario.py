@@ -76,3 +76,14 @@ def test_invalid_values_name_the_key(changes, key, problem):
 def test_mix_is_replaced_whole_by_an_overlay():
     s = Scenario.from_dict({"shop": {"payment_methods": {"credit_card": 1.0}}})
     assert s.shop.payment_methods.labels == ["credit_card"]
+
+
+def test_conversion_delay_distribution_through_toml_keys():
+    s = Scenario.default().updated(
+        {"journey.order_timing.gap_hours": {"kind": "lognormal", "median": 5, "sigma": 0.6}}
+    )
+    assert s.journey.order_timing.gap_hours == LogNormal(median=5, sigma=0.6)
+    assert Scenario.from_dict(s.to_dict()) == s
+    assert Scenario.default().to_dict()["journey"]["order_timing"]["gap_hours"] == "none"
+    back = s.updated({"journey.order_timing.gap_hours": "none"})
+    assert back == Scenario.default()

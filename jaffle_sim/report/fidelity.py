@@ -51,14 +51,18 @@ def conversion_timing(data: RunData) -> list[Check]:
     model = m.model_gaps(data, orders.session_at.to_numpy())
     model_same = float(model.same_day.mean()) if len(model.same_day) else math.nan
     note = ""
-    if abs(model_same - timing.same_day_share) > 0.01:
+    expected_same = timing.same_day_share
+    if timing.gap_hours is not None:  # the delay distribution sets the share
+        expected_same = model_same
+        note = "set by journey.order_timing.gap_hours"
+    elif abs(model_same - timing.same_day_share) > 0.01:
         note = f"the model gives {model_same:.3f} at these sessions' hours"
     out = [
         c.proportion(
             sec,
             f"{key}.same_day_share",
             f"{timing.same_day_share:g}",
-            timing.same_day_share,
+            expected_same,
             int(orders.same_day.sum()),
             len(orders),
             floor=0.03,

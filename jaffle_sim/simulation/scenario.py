@@ -149,6 +149,8 @@ def _to_plain(value: Any) -> Any:
         return {k: _to_plain(v) for k, v in value.items()}
     if isinstance(value, tuple):
         return list(value)
+    if value is None:
+        return "none"  # an optional distribution left out (TOML has no null)
     return value
 
 
@@ -157,9 +159,11 @@ def _merge(base: Any, overlay: Any, path: str) -> Any:
     with `kind` replaces a distribution; without it, it changes some of its parameters."""
     if not isinstance(overlay, Mapping):
         return overlay
+    if "kind" in overlay:
+        return dict(overlay)
     if not isinstance(base, Mapping):
         raise ScenarioError(path, f"expected a single value, got a table {dict(overlay)}")
-    if "kind" in overlay or _is_mix(base):
+    if _is_mix(base):
         return dict(overlay)
     out = dict(base)
     for key, value in overlay.items():
