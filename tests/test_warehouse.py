@@ -124,3 +124,37 @@ def test_the_planted_anomalies_are_caught_and_scored(run_out, capsys):
     assert printed["recall"] == score["recall"] and printed["planted"] == 16
     assert main(["score", str(run_out), "--min-recall", "1.01", "--format", "markdown"]) == 1
     assert (run_out / "report" / "index.html").is_file()
+
+
+def test_run_on_the_users_own_dbt_profile(tmp_path):
+    user_db = tmp_path / "mine.duckdb"
+    profiles = tmp_path / "profiles"
+    profiles.mkdir()
+    (profiles / "profiles.yml").write_text(
+        "jaffle_sim:\n  target: dev\n  outputs:\n"
+        f"    dev:\n      type: duckdb\n      path: '{user_db}'\n      threads: 1\n"
+        f"    prod:\n      type: duckdb\n      path: '{tmp_path / 'prod.duckdb'}'\n"
+    )
+    out = tmp_path / "out"
+    code = main(
+        [
+            "run",
+            "--days",
+            "1",
+            "--scale",
+            "0.1",
+            "--end-date",
+            "2026-03-15",
+            "--out",
+            str(out),
+            "--profiles-dir",
+            str(profiles),
+            "--target",
+            "prod",
+            "--quiet",
+        ]
+    )
+    assert code == 0
+    assert not (out / "warehouse.duckdb").exists() and not user_db.exists()
+    with duckdb.connect(str(tmp_path / "prod.duckdb"), read_only=True) as con:
+        assert con.execute("select count(*) from orders").fetchone()[0] > 0

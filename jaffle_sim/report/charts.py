@@ -175,7 +175,7 @@ def conversion_delay_chart(data: RunData) -> Figure:
         ax.hist(
             orders.gap_hours,
             bins=bins,
-            density=True,
+            density=len(orders) > 0,  # an empty run (one day) has nothing to normalise
             color="#1f77b4",
             alpha=0.6,
             label=f"realised ({len(orders):,} orders)",
@@ -183,7 +183,7 @@ def conversion_delay_chart(data: RunData) -> Figure:
         ax.hist(
             model.gap_hours,
             bins=bins,
-            density=True,
+            density=len(model.gap_hours) > 0,
             histtype="step",
             color="black",
             linewidth=1.5,
