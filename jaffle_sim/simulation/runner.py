@@ -28,21 +28,21 @@ class Simulation:
     def days(self) -> Iterator[tuple[SimDay, DayEvents]]:
         """Run day by day, yielding each day with its events (the log is emptied every day).
 
-        Python's cyclic garbage collector is paused while a day is simulated and run once at its
-        end: with hundreds of thousands of live agents its automatic full passes would otherwise
-        cost more than the simulation itself. Hooks run with the collector as it was."""
+        Python's cyclic garbage collector is paused while a day runs and run once at its end:
+        with hundreds of thousands of live agents its automatic full passes would otherwise
+        cost more than the simulation itself."""
         model = self.model
         was_enabled = gc.isenabled()
-        for day in self.info.calendar:
-            gc.disable()
-            try:
+        gc.disable()
+        try:
+            for day in self.info.calendar:
                 model.env.run(until=day.end)
                 model.close_day(day.index)
                 gc.collect(1 if day.index % FULL_COLLECTION_DAYS else 2)
-            finally:
-                if was_enabled:
-                    gc.enable()
-            yield day, model.log.drain()
+                yield day, model.log.drain()
+        finally:
+            if was_enabled:
+                gc.enable()
 
     def run(
         self,
