@@ -8,6 +8,9 @@ day) goes to dbt as var `simulated_now`, so nothing in SQL reads the wall clock.
 from __future__ import annotations
 
 import datetime as dt
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,6 +20,19 @@ from jaffle_sim.exporters.dbt import DbtResult, DbtRunner
 from jaffle_sim.exporters.output import RunFolder
 from jaffle_sim.simulation.clock import SimDay
 from jaffle_sim.simulation.hooks import RunInfo
+
+
+@contextmanager
+def _collector_on() -> Iterator[None]:
+    """Python's garbage collector runs during dbt (which leaves many reference cycles) even while
+    the simulation keeps it paused."""
+    was_enabled = gc.isenabled()
+    gc.enable()
+    try:
+        yield
+    finally:
+        if not was_enabled:
+            gc.disable()
 
 
 @dataclass(frozen=True)
@@ -133,11 +149,12 @@ class Warehouse:
         result = DayResults(date.isoformat(), "validation" if validation else self._flavour)
         changed = self._changed_seeds(validation)
         result.phases = []
-        if changed:
-            result.phases.append(self._runner.seed(select=changed, vars=vars_))
-        if all(r.success for r in result.phases):
-            result.phases.append(self._runner.run(vars=vars_))
-            result.phases.append(self._runner.test(vars=vars_))
+        with _collector_on():
+            if changed:
+                result.phases.append(self._runner.seed(select=changed, vars=vars_))
+            if all(r.success for r in result.phases):
+                result.phases.append(self._runner.run(vars=vars_))
+                result.phases.append(self._runner.test(vars=vars_))
         self.results.append(result)
         return result
 
