@@ -9,6 +9,7 @@ A scipy.stats frozen distribution can be used anywhere through `Scipy`.
 from __future__ import annotations
 
 import math
+from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any, ClassVar, Protocol, runtime_checkable
@@ -41,17 +42,19 @@ def _finite(*values: float) -> bool:
 
 
 @dataclass(frozen=True)
-class Distribution:
+class Distribution(ABC):
     """Base class: subclasses set `kind` and implement `sample` and `mean`."""
 
     kind: ClassVar[str] = ""
 
+    @abstractmethod
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
-        raise NotImplementedError  # pragma: no cover - abstract
+        """n draws."""
 
     @property
+    @abstractmethod
     def mean(self) -> float:
-        raise NotImplementedError  # pragma: no cover - abstract
+        """The distribution's mean."""
 
     @property
     def support(self) -> tuple[float, float]:
