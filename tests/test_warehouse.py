@@ -158,3 +158,31 @@ def test_run_on_the_users_own_dbt_profile(tmp_path):
     assert not (out / "warehouse.duckdb").exists() and not user_db.exists()
     with duckdb.connect(str(tmp_path / "prod.duckdb"), read_only=True) as con:
         assert con.execute("select count(*) from orders").fetchone()[0] > 0
+
+
+def test_a_failing_training_test_fails_the_run_unless_warned(tmp_path, capsys):
+    # Orders 30 minutes after their session break the project's 1-24 h conversion test.
+    too_fast = [
+        "--set",
+        "journey.order_timing.min_gap_hours=0",
+        "--set",
+        "journey.order_timing.gap_hours=0.5",
+    ]
+    args = [
+        "run",
+        "--days",
+        "1",
+        "--scale",
+        "0.1",
+        "--end-date",
+        "2026-03-15",
+        "--quiet",
+        *too_fast,
+    ]
+    assert main([*args, "--out", str(tmp_path / "a")]) == 1
+    err = capsys.readouterr().err
+    assert "error: dbt failed on a training day" in err and "1_to_24_hours" in err
+    assert main([*args, "--out", str(tmp_path / "b"), "--warn-on-test-failure"]) == 0
+    assert "warning: dbt failed on a training day" in capsys.readouterr().err
+    manifest = json.loads((tmp_path / "b" / "run_manifest.json").read_text())
+    assert manifest["dbt_ok"] is False and manifest["status"] == "complete"
