@@ -12,7 +12,7 @@ import math
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
-from typing import Any, ClassVar, Protocol, runtime_checkable
+from typing import Any, ClassVar
 
 import numpy as np
 from scipy import special, stats
@@ -20,16 +20,6 @@ from scipy import special, stats
 
 class DistributionError(ValueError):
     """A distribution was given parameters outside their allowed range."""
-
-
-@runtime_checkable
-class Sampler(Protocol):
-    """Anything with `sample(rng, n)` and `mean` can stand for a distribution."""
-
-    @property
-    def mean(self) -> float: ...
-
-    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray: ...
 
 
 def _check(condition: bool, message: str) -> None:
@@ -519,12 +509,6 @@ def check_probability(value: Any) -> float:
         f"must be a probability in [0, 1], got {value!r}",
     )
     return float(value)
-
-
-def as_sequence(values: Sequence[float], n: int, what: str) -> tuple[float, ...]:
-    out = tuple(float(v) for v in values)
-    _check(len(out) == n, f"{what} needs {n} values, got {len(out)}")
-    return out
 
 
 class Buffered:

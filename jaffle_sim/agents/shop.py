@@ -124,7 +124,3 @@ class Shop:
                 "changed_at": [c[0] for c in changes],
             },
         )
-
-    @property
-    def orders_placed(self) -> int:
-        return self._next_order - 1

@@ -227,10 +227,6 @@ class Visitors:
         """First-touch clicks bought by an ad platform for the current day."""
         self._inbox.append(clicks)
 
-    @property
-    def open_journeys(self) -> int:
-        return len(self._journeys)
-
     def process(
         self, env: simpy.Environment, organic_scale: Callable[[int], float]
     ) -> Generator[simpy.Event, None, None]:
