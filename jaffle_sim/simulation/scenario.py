@@ -267,11 +267,26 @@ CAMPAIGNS = Mix(
 )
 
 
+def _platform(
+    ctr: Uniform, cpm_median_cents: float, app_share: float, media: dict[str, float]
+) -> PlatformBehaviour:
+    """A default platform: about 78 ads running at a time (1.75 launches a day, 30-60 days each)
+    with budgets of a few dollars a day; platforms differ in CTR, price, app share and media."""
+    return PlatformBehaviour(
+        launches_per_day=1.75,
+        duration_days=Uniform(30, 60),
+        daily_budget_cents=LogNormal(median=300, sigma=0.6, low=50, high=5_000),
+        ctr=ctr,
+        cpm_cents=LogNormal(median=cpm_median_cents, sigma=0.3),
+        app_share=app_share,
+        campaigns=CAMPAIGNS,
+        media=Mix(media),
+    )
+
+
 def default_scenario() -> Scenario:
     """The documented default: a 60-day run lands near 2,000 customers, 15,000 orders and
     14,000 ad rows (the volumes of the original description)."""
-    ad_days = Uniform(30, 60)
-    budget = LogNormal(median=300, sigma=0.6, low=50, high=5_000)
     return Scenario(
         demand=Demand(
             growth_per_30_days=0.06,
@@ -297,35 +312,23 @@ def default_scenario() -> Scenario:
             order_timing=OrderTiming(same_day_share=0.7, order_hours=HourProfile(ORDER_HOURS)),
         ),
         ads={
-            "google": PlatformBehaviour(
-                launches_per_day=1.75,
-                duration_days=ad_days,
-                daily_budget_cents=budget,
+            "google": _platform(
                 ctr=Uniform(0.02, 0.08),
-                cpm_cents=LogNormal(median=9_000, sigma=0.3),
+                cpm_median_cents=9_000,
                 app_share=0.0,
-                campaigns=CAMPAIGNS,
-                media=Mix({"paid_search": 0.5, "shopping": 0.2, "display": 0.15, "video": 0.15}),
+                media={"paid_search": 0.5, "shopping": 0.2, "display": 0.15, "video": 0.15},
             ),
-            "facebook": PlatformBehaviour(
-                launches_per_day=1.75,
-                duration_days=ad_days,
-                daily_budget_cents=budget,
+            "facebook": _platform(
                 ctr=Uniform(0.01, 0.05),
-                cpm_cents=LogNormal(median=2_500, sigma=0.3),
+                cpm_median_cents=2_500,
                 app_share=0.5,
-                campaigns=CAMPAIGNS,
-                media=Mix({"social": 0.6, "cpc": 0.15, "display": 0.1, "video": 0.15}),
+                media={"social": 0.6, "cpc": 0.15, "display": 0.1, "video": 0.15},
             ),
-            "instagram": PlatformBehaviour(
-                launches_per_day=1.75,
-                duration_days=ad_days,
-                daily_budget_cents=budget,
+            "instagram": _platform(
                 ctr=Uniform(0.01, 0.04),
-                cpm_cents=LogNormal(median=2_000, sigma=0.3),
+                cpm_median_cents=2_000,
                 app_share=1.0,
-                campaigns=CAMPAIGNS,
-                media=Mix({"social": 0.6, "video": 0.3, "display": 0.1}),
+                media={"social": 0.6, "video": 0.3, "display": 0.1},
             ),
         },
         customers=CustomerBehaviour(
