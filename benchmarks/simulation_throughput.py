@@ -24,10 +24,10 @@ from pathlib import Path
 def child(days: int, scale: float) -> None:
     import datetime as dt
 
-    from jaffle_sim.exporters.output import SELECTIONS
+    from jaffle_sim.clock import Calendar
+    from jaffle_sim.output.run_folder import SELECTIONS
     from jaffle_sim.pipeline import simulate_to_folder
     from jaffle_sim.settings import RunSettings
-    from jaffle_sim.simulation.clock import Calendar
     from jaffle_sim.simulation.scenario import Scenario
 
     with tempfile.TemporaryDirectory() as tmp:

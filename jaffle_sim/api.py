@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 import pandas as pd
 import pyarrow as pa
 
-from jaffle_sim.events import DAY, DayEvents
-from jaffle_sim.exporters.event_log import SCHEMAS, event_table
-from jaffle_sim.exporters.tables import TableStream
-from jaffle_sim.simulation.clock import Calendar, SimDay
+from jaffle_sim.clock import DAY, Calendar, SimDay
+from jaffle_sim.events import DayEvents
+from jaffle_sim.output.event_log import SCHEMAS, event_table
+from jaffle_sim.output.tables import TableStream
 from jaffle_sim.simulation.hooks import RunInfo
 from jaffle_sim.simulation.runner import Simulation
 from jaffle_sim.simulation.scenario import Scenario

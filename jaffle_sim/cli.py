@@ -21,12 +21,11 @@ from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsed
 from rich.progress import Progress as RichProgress
 from rich.table import Table
 
-from jaffle_sim.exporters.output import SELECTIONS
-from jaffle_sim.exporters.warehouse import DayResults
+from jaffle_sim.clock import SimDay
+from jaffle_sim.output.run_folder import SELECTIONS
 from jaffle_sim.pipeline import RunResult, ValidationPlan, simulate_to_folder
 from jaffle_sim.report.commands import register as register_report_commands
 from jaffle_sim.report.run_report import REPORT_DIR, write_report
-from jaffle_sim.scoring import Score, ScoreError, record_score, score_run
 from jaffle_sim.settings import (
     BadInput,
     RunSettings,
@@ -34,7 +33,8 @@ from jaffle_sim.settings import (
     parse_warehouse,
     run_settings,
 )
-from jaffle_sim.simulation.clock import SimDay
+from jaffle_sim.validation.scoring import Score, ScoreError, record_score, score_run
+from jaffle_sim.warehouse.daily_refresh import DayResults
 
 app = typer.Typer(
     add_completion=False,

@@ -1,9 +1,10 @@
-"""The event vocabulary: immutable records of what happened in the shop, and their log.
+"""The event vocabulary: immutable records of what happened in the shop, their log, and the shared
+names (platforms, channels, payment methods, statuses, flavours, weekdays), one place each.
 
-Time: every `*_at` field is whole seconds since the scenario start (midnight UTC of the first
-simulated day); only exporters turn it into timestamps. Money is integer cents. Each event kind is a
-`NamedTuple`; agents append one tuple per event (or a batch of columns for vectorised work) and the
-runner drains the log once per simulated day.
+Time: every `*_at` field is whole seconds (units in `clock`) since the scenario start (midnight
+UTC of the first simulated day); only writers turn it into timestamps. Money is integer cents.
+Each event kind is a `NamedTuple`; agents append one tuple per event (or a batch of columns for
+vectorised work) and the runner drains the log once per simulated day.
 """
 
 from __future__ import annotations
@@ -13,9 +14,17 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-MINUTE = 60
-HOUR = 3_600
-DAY = 86_400
+# -- the shared vocabulary (one place each) ------------------------------------------------------
+
+PLATFORMS = ("google", "facebook", "instagram")  # ad platforms
+AD_PREFIX = {"google": "g", "facebook": "f", "instagram": "i"}  # first letter of their ad ids
+ORGANIC = "organic"  # the channel of a session without an ad
+CHANNELS = (ORGANIC, *PLATFORMS)
+SITES = ("website", "app")  # where a session happens
+PAYMENT_METHODS = ("credit_card", "bank_transfer", "coupon", "gift_card")
+STATUSES = ("placed", "shipped", "completed", "return_pending", "returned")
+FLAVOURS = ("training", "validation")
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 # A column of a day's events: a list, or a numpy array for vectorised batches.
 Column = Sequence[Any] | np.ndarray

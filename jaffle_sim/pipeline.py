@@ -9,18 +9,18 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from jaffle_sim.events import DAY, DayEvents
-from jaffle_sim.exporters.anomalies import DEFAULT_ANOMALIES, Anomaly
-from jaffle_sim.exporters.csv_seeds import CsvSeeds
-from jaffle_sim.exporters.event_log import ParquetEventLog
-from jaffle_sim.exporters.manifest import Manifest, read_manifest, run_identity
-from jaffle_sim.exporters.output import DBT_PROJECT, TABLES, WAREHOUSE, OutputExists, RunFolder
-from jaffle_sim.exporters.validation import ANOMALIES_FILE, ValidationTables
-from jaffle_sim.exporters.warehouse import DayResults, Warehouse, WarehouseSettings
+from jaffle_sim.clock import DAY, SimDay
+from jaffle_sim.events import DayEvents
+from jaffle_sim.output.csv_seeds import CsvSeeds
+from jaffle_sim.output.event_log import ParquetEventLog
+from jaffle_sim.output.manifest import Manifest, read_manifest, run_identity
+from jaffle_sim.output.run_folder import DBT_PROJECT, TABLES, WAREHOUSE, OutputExists, RunFolder
 from jaffle_sim.settings import BadInput, RunSettings
-from jaffle_sim.simulation.clock import SimDay
 from jaffle_sim.simulation.hooks import DayHook, RunInfo
 from jaffle_sim.simulation.runner import Simulation
+from jaffle_sim.validation.anomalies import DEFAULT_ANOMALIES, Anomaly
+from jaffle_sim.validation.flavour import ANOMALIES_FILE, ValidationTables
+from jaffle_sim.warehouse.daily_refresh import DayResults, Warehouse, WarehouseSettings
 
 
 @dataclass

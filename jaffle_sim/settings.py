@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from jaffle_sim.exporters.anomalies import Anomaly, AnomalyError, load_anomalies
-from jaffle_sim.exporters.warehouse import WarehouseSettings
-from jaffle_sim.simulation.clock import Calendar
+from jaffle_sim.clock import Calendar
 from jaffle_sim.simulation.scenario import Scenario, ScenarioError
+from jaffle_sim.validation.anomalies import Anomaly, AnomalyError, load_anomalies
+from jaffle_sim.warehouse.daily_refresh import WarehouseSettings
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -6,7 +6,8 @@ import pytest
 from jaffle_sim.agents.ads import AdPlatform
 from jaffle_sim.agents.customers import Customers, NewCustomer
 from jaffle_sim.agents.shop import Shop
-from jaffle_sim.events import DAY, HOUR, EventLog
+from jaffle_sim.clock import DAY, HOUR
+from jaffle_sim.events import EventLog
 from jaffle_sim.simulation.scenario import Scenario
 
 SCENARIO = Scenario.default()

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from jaffle_sim import simulate
-from jaffle_sim.exporters.anomalies import (
+from jaffle_sim.validation.anomalies import (
     DEFAULT_ANOMALIES,
     KINDS,
     Anomaly,

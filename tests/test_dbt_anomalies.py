@@ -21,8 +21,8 @@ import pandas as pd
 import pytest
 
 from jaffle_sim import simulate
-from jaffle_sim.exporters.dbt import DbtResult, DbtRunner
-from jaffle_sim.exporters.output import ACCOUNT_TABLES, TABLES
+from jaffle_sim.output.run_folder import ACCOUNT_TABLES, TABLES
+from jaffle_sim.warehouse.dbt_runner import DbtResult, DbtRunner
 
 DAYS = 12
 SEED = 11

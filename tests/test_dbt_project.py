@@ -24,7 +24,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from jaffle_sim.exporters.dbt import (
+from jaffle_sim.warehouse.dbt_runner import (
     DbtResult,
     DbtRunner,
     NodeResult,
@@ -72,7 +72,7 @@ def failed_names(result: DbtResult) -> set[str]:
 
 
 def test_importing_the_module_does_not_import_dbt() -> None:
-    code = "import sys, jaffle_sim.exporters.dbt; print('dbt.cli' in sys.modules)"
+    code = "import sys, jaffle_sim.warehouse.dbt_runner; print('dbt.cli' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 

@@ -4,9 +4,10 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from jaffle_sim.events import DAY, HOUR, DayEvents, EventLog, OrderPlaced, OrderStatusChanged
-from jaffle_sim.exporters.output import OutputExists, RunFolder, atomic_file
-from jaffle_sim.exporters.tables import OrderBook
+from jaffle_sim.clock import DAY, HOUR
+from jaffle_sim.events import DayEvents, EventLog, OrderPlaced, OrderStatusChanged
+from jaffle_sim.output.run_folder import OutputExists, RunFolder, atomic_file
+from jaffle_sim.output.tables import OrderBook
 
 
 def test_atomic_file_leaves_nothing_half_written(tmp_path):

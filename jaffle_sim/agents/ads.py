@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import simpy
 
+from jaffle_sim.clock import DAY
 from jaffle_sim.distributions import (
     Distribution,
     DistributionError,
@@ -23,10 +24,7 @@ from jaffle_sim.distributions import (
     Uniform,
     coerce_and_check,
 )
-from jaffle_sim.events import DAY, AdLaunched, EventLog
-
-PLATFORMS = ("google", "facebook", "instagram")
-AD_PREFIX = {"google": "g", "facebook": "f", "instagram": "i"}
+from jaffle_sim.events import AD_PREFIX, AdLaunched, EventLog
 
 
 @dataclass(frozen=True)

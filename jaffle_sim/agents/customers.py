@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import simpy
 
+from jaffle_sim.clock import DAY
 from jaffle_sim.distributions import (
     Buffered,
     Distribution,
@@ -27,9 +28,7 @@ from jaffle_sim.distributions import (
     OrderTiming,
     coerce_and_check,
 )
-from jaffle_sim.events import DAY, CustomerChurned, EventLog, SignedUp
-
-ORGANIC = "organic"
+from jaffle_sim.events import ORGANIC, CustomerChurned, EventLog, SignedUp
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from jaffle_sim.clock import DAY, HOUR
 from jaffle_sim.distributions import (
     Buffered,
     Distribution,
@@ -20,10 +21,7 @@ from jaffle_sim.distributions import (
     Mix,
     coerce_and_check,
 )
-from jaffle_sim.events import DAY, HOUR, EventLog, OrderPlaced, PaymentMade
-
-STATUSES = ("placed", "shipped", "completed", "return_pending", "returned")
-PAYMENT_METHODS = ("credit_card", "bank_transfer", "coupon", "gift_card")
+from jaffle_sim.events import PAYMENT_METHODS, EventLog, OrderPlaced, PaymentMade
 
 
 @dataclass(frozen=True)

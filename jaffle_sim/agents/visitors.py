@@ -22,7 +22,8 @@ import numpy as np
 import simpy
 
 from jaffle_sim.agents.ads import AdPlatform, Clicks
-from jaffle_sim.agents.customers import ORGANIC, Customers, NewCustomer
+from jaffle_sim.agents.customers import Customers, NewCustomer
+from jaffle_sim.clock import DAY, HOUR, MINUTE
 from jaffle_sim.distributions import (
     Buffered,
     Distribution,
@@ -32,7 +33,7 @@ from jaffle_sim.distributions import (
     OrderTiming,
     coerce_and_check,
 )
-from jaffle_sim.events import DAY, HOUR, MINUTE, Click, EventLog, JourneyConverted, Session
+from jaffle_sim.events import ORGANIC, Click, EventLog, JourneyConverted, Session
 
 
 @dataclass(frozen=True)

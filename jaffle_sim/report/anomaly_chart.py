@@ -19,7 +19,7 @@ import matplotlib.dates as mdates
 import pandas as pd
 from matplotlib.figure import Figure
 
-from jaffle_sim.exporters.output import TABLES
+from jaffle_sim.output.run_folder import TABLES
 from jaffle_sim.report.charts import SIZE, date_axis, style
 from jaffle_sim.report.run_data import read_events
 

@@ -19,10 +19,9 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, NullFormatter
 
-from jaffle_sim.agents.ads import PLATFORMS
-from jaffle_sim.agents.customers import ORGANIC
-from jaffle_sim.events import DAY, HOUR
-from jaffle_sim.exporters.output import atomic_file
+from jaffle_sim.clock import DAY, HOUR
+from jaffle_sim.events import ORGANIC, PLATFORMS
+from jaffle_sim.output.run_folder import atomic_file
 from jaffle_sim.report import measures as m
 from jaffle_sim.report.run_data import RunData
 

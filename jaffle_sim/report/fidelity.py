@@ -11,15 +11,13 @@ import math
 import numpy as np
 import pandas as pd
 
-from jaffle_sim.agents.ads import PLATFORMS
-from jaffle_sim.agents.customers import ORGANIC
+from jaffle_sim.clock import DAY, HOUR, MINUTE
 from jaffle_sim.distributions import Distribution
-from jaffle_sim.events import DAY, HOUR, MINUTE
+from jaffle_sim.events import ORGANIC, PLATFORMS, WEEKDAYS
 from jaffle_sim.report import checks as c
 from jaffle_sim.report import measures as m
 from jaffle_sim.report.checks import Check
 from jaffle_sim.report.run_data import RunData
-from jaffle_sim.simulation.scenario import WEEKDAYS
 
 # First days of a run whose first touches include returns of journeys that began before it (the
 # event log cannot tell those apart from new arrivals). Measures of first touches (arrivals, CTR,

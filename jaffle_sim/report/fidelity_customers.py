@@ -13,8 +13,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from jaffle_sim.clock import DAY
 from jaffle_sim.distributions import Distribution
-from jaffle_sim.events import DAY
 from jaffle_sim.report import checks as c
 from jaffle_sim.report import measures as m
 from jaffle_sim.report.checks import Check

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from jaffle_sim.agents.customers import ORGANIC
-from jaffle_sim.events import DAY, HOUR
+from jaffle_sim.clock import DAY, HOUR
+from jaffle_sim.events import ORGANIC
 from jaffle_sim.report.run_data import RunData
 
 # Draws of the order-timing model per realised order (capped in total), for a smooth reference.

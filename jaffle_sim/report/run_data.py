@@ -20,9 +20,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from jaffle_sim.events import DAY
-from jaffle_sim.exporters.event_log import DAY_FIELDS, SCHEMAS
-from jaffle_sim.exporters.output import EVENTS, MANIFEST
+from jaffle_sim.clock import DAY
+from jaffle_sim.output.event_log import DAY_FIELDS, SCHEMAS
+from jaffle_sim.output.run_folder import EVENTS, MANIFEST
 from jaffle_sim.simulation.scenario import Scenario, ScenarioError
 
 if TYPE_CHECKING:

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 from matplotlib.figure import Figure
 
-from jaffle_sim.exporters.output import atomic_file
+from jaffle_sim.output.run_folder import atomic_file
 from jaffle_sim.report import charts
 from jaffle_sim.report.anomaly_chart import PlantedAnomaly, anomaly_chart, read_anomalies
 from jaffle_sim.report.profile import profile

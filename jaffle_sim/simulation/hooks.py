@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+from jaffle_sim.clock import Calendar, SimDay
 from jaffle_sim.events import DayEvents
-from jaffle_sim.simulation.clock import Calendar, SimDay
 from jaffle_sim.simulation.scenario import Scenario
 
 

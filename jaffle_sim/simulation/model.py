@@ -9,13 +9,13 @@ import numpy as np
 import simpy
 from faker import Faker
 
-from jaffle_sim.agents.ads import PLATFORMS, AdPlatform
+from jaffle_sim.agents.ads import AdPlatform
 from jaffle_sim.agents.customers import Customers
 from jaffle_sim.agents.shop import Shop
 from jaffle_sim.agents.visitors import SessionDesk, Visitors
+from jaffle_sim.clock import Calendar
 from jaffle_sim.distributions import Buffered
-from jaffle_sim.events import EventLog
-from jaffle_sim.simulation.clock import Calendar
+from jaffle_sim.events import PLATFORMS, EventLog
 from jaffle_sim.simulation.scenario import Scenario
 from jaffle_sim.simulation.streams import Streams
 

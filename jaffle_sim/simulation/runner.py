@@ -6,8 +6,8 @@ from __future__ import annotations
 import gc
 from collections.abc import Callable, Iterator, Sequence
 
+from jaffle_sim.clock import Calendar, SimDay
 from jaffle_sim.events import DayEvents
-from jaffle_sim.simulation.clock import Calendar, SimDay
 from jaffle_sim.simulation.hooks import DayHook, RunInfo
 from jaffle_sim.simulation.model import ShopModel
 from jaffle_sim.simulation.scenario import Scenario

@@ -15,8 +15,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields, is_dataclass
 from typing import Any
 
-from jaffle_sim.agents.ads import PLATFORMS, PlatformBehaviour
-from jaffle_sim.agents.customers import ORGANIC, CustomerBehaviour
+from jaffle_sim.agents.ads import PlatformBehaviour
+from jaffle_sim.agents.customers import CustomerBehaviour
 from jaffle_sim.agents.shop import ShopBehaviour
 from jaffle_sim.agents.visitors import JourneyBehaviour, TrafficBehaviour
 from jaffle_sim.distributions import (
@@ -32,9 +32,7 @@ from jaffle_sim.distributions import (
     coerce_and_check,
     from_dict,
 )
-
-WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-CHANNELS = (ORGANIC, *PLATFORMS)
+from jaffle_sim.events import CHANNELS, PLATFORMS
 
 
 class ScenarioError(ValueError):

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-FLAVOURS = ("training", "validation")
+from jaffle_sim.events import FLAVOURS
+
 CONCERNS = ("demand", "ads", "visitors", "customers", "shop", "names", "anomalies")
 
 

@@ -15,11 +15,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from jaffle_sim.clock import SimDay
 from jaffle_sim.events import DayEvents
-from jaffle_sim.exporters.dbt import DbtResult, DbtRunner
-from jaffle_sim.exporters.output import RunFolder
-from jaffle_sim.simulation.clock import SimDay
+from jaffle_sim.output.run_folder import RunFolder
 from jaffle_sim.simulation.hooks import RunInfo
+from jaffle_sim.warehouse.dbt_runner import DbtResult, DbtRunner
 
 
 @contextmanager

@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from jaffle_sim.exporters.manifest import read_manifest
-from jaffle_sim.exporters.output import RunFolder, atomic_file
-from jaffle_sim.exporters.validation import anomalies_path
+from jaffle_sim.output.manifest import read_manifest
+from jaffle_sim.output.run_folder import RunFolder, atomic_file
+from jaffle_sim.validation.flavour import anomalies_path
 
 FAILING = ("fail", "error")
 

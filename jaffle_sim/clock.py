@@ -1,4 +1,4 @@
-"""The calendar of a run: which dates the simulated days are, and the day of a clock reading.
+"""Time units (seconds) and the calendar of a run: which dates the simulated days are.
 
 The clock itself is SimPy's `env.now`: seconds since midnight UTC of the first simulated day. A run
 covers `days` days up to and including `end_date`; "today" enters only as that end date.
@@ -9,7 +9,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from jaffle_sim.events import DAY
+MINUTE = 60
+HOUR = 3_600
+DAY = 86_400  # seconds
 
 
 @dataclass(frozen=True)

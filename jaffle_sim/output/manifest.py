@@ -11,7 +11,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from jaffle_sim.exporters.output import TABLES, RunFolder, atomic_file
+from jaffle_sim.output.run_folder import TABLES, RunFolder, atomic_file
 
 PACKAGES = (
     "jaffle-sim",

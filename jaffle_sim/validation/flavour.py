@@ -17,13 +17,13 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 
+from jaffle_sim.clock import SimDay
 from jaffle_sim.events import DayEvents
-from jaffle_sim.exporters.anomalies import Anomaly, Planted, Tables, inject
-from jaffle_sim.exporters.csv_seeds import csv_header, write_csv_rows
-from jaffle_sim.exporters.output import ACCOUNT_TABLES, TABLES, RunFolder, atomic_file
-from jaffle_sim.exporters.tables import TableStream
-from jaffle_sim.simulation.clock import SimDay
+from jaffle_sim.output.csv_seeds import csv_header, write_csv_rows
+from jaffle_sim.output.run_folder import ACCOUNT_TABLES, TABLES, RunFolder, atomic_file
+from jaffle_sim.output.tables import TableStream
 from jaffle_sim.simulation.hooks import RunInfo
+from jaffle_sim.validation.anomalies import Anomaly, Planted, Tables, inject
 
 ANOMALIES_FILE = "anomalies.json"
 FLAVOUR = "validation"

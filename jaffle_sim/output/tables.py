@@ -13,8 +13,9 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from jaffle_sim.events import DAY, DayEvents
-from jaffle_sim.exporters.output import ACCOUNT_COLUMNS, AD_COLUMNS, SESSION_COLUMNS
+from jaffle_sim.clock import DAY
+from jaffle_sim.events import DayEvents
+from jaffle_sim.output.run_folder import ACCOUNT_COLUMNS, AD_COLUMNS, SESSION_COLUMNS
 
 TIMESTAMP = pa.timestamp("s")
 

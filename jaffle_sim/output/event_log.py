@@ -14,10 +14,10 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from jaffle_sim.clock import SimDay
 from jaffle_sim.events import EVENT_TYPES, DayEvents
-from jaffle_sim.exporters.output import RunFolder, atomic_file
-from jaffle_sim.exporters.tables import dates
-from jaffle_sim.simulation.clock import SimDay
+from jaffle_sim.output.run_folder import RunFolder, atomic_file
+from jaffle_sim.output.tables import dates
 from jaffle_sim.simulation.hooks import RunInfo
 
 DAY_FIELDS = ("day", "start_day", "end_day")

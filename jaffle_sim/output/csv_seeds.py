@@ -16,10 +16,10 @@ from typing import IO
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+from jaffle_sim.clock import SimDay
 from jaffle_sim.events import DayEvents
-from jaffle_sim.exporters.output import TABLES, RunFolder, atomic_file
-from jaffle_sim.exporters.tables import TableStream
-from jaffle_sim.simulation.clock import SimDay
+from jaffle_sim.output.run_folder import TABLES, RunFolder, atomic_file
+from jaffle_sim.output.tables import TableStream
 from jaffle_sim.simulation.hooks import RunInfo
 
 _OPTIONS = pacsv.WriteOptions(include_header=False, quoting_style="needed")
