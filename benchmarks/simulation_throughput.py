@@ -25,7 +25,7 @@ def child(days: int, scale: float) -> None:
     import datetime as dt
 
     from jaffle_sim.clock import Calendar
-    from jaffle_sim.output.run_folder import SELECTIONS
+    from jaffle_sim.output.contract import SELECTIONS
     from jaffle_sim.pipeline import simulate_to_folder
     from jaffle_sim.settings import RunSettings
     from jaffle_sim.simulation.scenario import Scenario

@@ -15,12 +15,12 @@ from dataclasses import dataclass, field
 import pandas as pd
 import pyarrow as pa
 
-from jaffle_sim.clock import DAY, Calendar, SimDay
+from jaffle_sim.clock import Calendar, SimDay
 from jaffle_sim.events import DayEvents
 from jaffle_sim.output.event_log import SCHEMAS, event_table
 from jaffle_sim.output.tables import TableStream
 from jaffle_sim.simulation.hooks import RunInfo
-from jaffle_sim.simulation.runner import Simulation
+from jaffle_sim.simulation.runner import Runner, Simulation
 from jaffle_sim.simulation.scenario import Scenario
 
 # Integer columns stay integers when they hold nulls (a session's customer id).
@@ -43,8 +43,7 @@ class SimulationResult:
 class _Collect:
     """Day-tick hook gathering events and table rows as Arrow tables."""
 
-    def __init__(self, settle_after: float):
-        self.settle_after = settle_after
+    def __init__(self) -> None:
         self.events: dict[str, list[pa.Table]] = {k: [] for k in SCHEMAS}
         self.tables: dict[str, list[pa.Table]] = {}
         self._stream: TableStream | None = None
@@ -52,7 +51,7 @@ class _Collect:
 
     def start(self, run: RunInfo) -> None:
         self._epoch = run.calendar.epoch_seconds
-        self._stream = TableStream(self._epoch, run.flavour, self.settle_after)
+        self._stream = TableStream.for_run(run)
 
     def day(self, day: SimDay, events: DayEvents) -> None:
         assert self._stream is not None
@@ -80,8 +79,8 @@ def simulate(
     if isinstance(end_date, str):
         end_date = dt.date.fromisoformat(end_date)
     calendar = Calendar(end_date, days)
-    collect = _Collect(scenario.shop.lifecycle_days * DAY)
-    Simulation(scenario, calendar, seed, flavour).run([collect])
+    collect = _Collect()
+    Runner([Simulation(scenario, calendar, seed, flavour)], {flavour: [collect]}).run()
     result = SimulationResult(scenario, calendar, seed, flavour)
     for kind, parts in collect.events.items():
         table = pa.concat_tables(parts) if parts else SCHEMAS[kind].empty_table()

@@ -9,32 +9,19 @@ Bad input is one line on stderr and exit status 2; nothing is written.
 from __future__ import annotations
 
 import json
-import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
-from rich.progress import Progress as RichProgress
-from rich.table import Table
 
-from jaffle_sim.clock import SimDay
-from jaffle_sim.output.run_folder import SELECTIONS
-from jaffle_sim.pipeline import RunResult, ValidationPlan, simulate_to_folder
-from jaffle_sim.report.commands import register as register_report_commands
-from jaffle_sim.report.run_report import REPORT_DIR, write_report
-from jaffle_sim.settings import (
-    BadInput,
-    RunSettings,
-    parse_anomalies,
-    parse_warehouse,
-    run_settings,
-)
-from jaffle_sim.validation.scoring import Score, ScoreError, record_score, score_run
-from jaffle_sim.warehouse.daily_refresh import DayResults
+from jaffle_sim.output.contract import SELECTIONS
+from jaffle_sim.output.run_folder import REPORT
+from jaffle_sim.settings import BadInput
+
+if TYPE_CHECKING:
+    from jaffle_sim.pipeline import RunResult
 
 app = typer.Typer(
     add_completion=False,
@@ -73,6 +60,10 @@ Overwrite = Annotated[bool, typer.Option(help="Replace outputs of an earlier run
 Quiet = Annotated[bool, typer.Option(help="No progress or summary output.")]
 
 
+NoReport = Annotated[bool, typer.Option("--no-report", help="Do not write OUT/report/.")]
+RunFolderArg = Annotated[Path, typer.Argument(help="Output folder of a run (--out).")]
+
+
 @app.command()
 def generate(
     what: Annotated[str, typer.Argument(help="Tables to write: " + " | ".join(SELECTIONS))],
@@ -85,12 +76,19 @@ def generate(
     scale: Scale = 1.0,
     anomalies: Anomalies = None,
     overwrite: Overwrite = False,
+    no_report: NoReport = False,
     quiet: Quiet = False,
 ) -> None:
     """Simulate the whole period at once and write the chosen tables (`all` adds the event log)."""
+    from jaffle_sim import console
+    from jaffle_sim.pipeline import ValidationPlan, simulate_to_folder
+    from jaffle_sim.settings import parse_anomalies, run_settings
+
     if what not in SELECTIONS:
         raise BadInput(f"unknown table set {what!r}; expected one of: {', '.join(SELECTIONS)}")
     with_validation = any(t.endswith("_validation") for t in SELECTIONS[what])
+    if anomalies is not None and not with_validation:
+        raise BadInput(f"--anomalies: `generate {what}` writes no validation tables")
     validation = ValidationPlan(parse_anomalies(anomalies)) if with_validation else None
     settings = run_settings(
         days=days,
@@ -102,8 +100,9 @@ def generate(
         scale=scale,
         overwrite=overwrite,
     )
-    result = _with_progress(
-        settings,
+    report = what == "all" and not no_report
+    result = console.with_progress(
+        settings.calendar.days,
         quiet,
         lambda progress: simulate_to_folder(
             settings,
@@ -112,13 +111,14 @@ def generate(
             event_log=what == "all",
             publish_daily=False,
             validation=validation,
-            extra_outputs=[REPORT_DIR] if what == "all" else [],
+            extra_outputs=[REPORT] if report else [],
             progress=progress,
         ),
     )
-    _summary(settings, result, quiet)
-    if what == "all":
-        _report(settings.out, quiet)
+    if not quiet:
+        console.summary(settings, result)
+    if report:
+        _report(result, quiet)
 
 
 @app.command()
@@ -151,10 +151,16 @@ def run(
         ),
     ] = 0,
     overwrite: Overwrite = False,
+    no_report: NoReport = False,
     quiet: Quiet = False,
 ) -> int:
     """Run the shop day by day: after every simulated day its tables are written, loaded into the
     warehouse and the bundled dbt project is seeded, run and tested."""
+    from jaffle_sim import console
+    from jaffle_sim.pipeline import ValidationPlan, simulate_to_folder
+    from jaffle_sim.settings import parse_anomalies, parse_warehouse, run_settings
+    from jaffle_sim.validation.scoring import record_score, score_run
+
     settings = run_settings(
         days=days,
         seed=seed,
@@ -171,8 +177,8 @@ def run(
     if validate_every < 0:
         raise BadInput(f"--validate-every must be a whole number >= 0, got {validate_every}")
     validation = ValidationPlan(parse_anomalies(anomalies), validate_every)
-    result = _with_progress(
-        settings,
+    result = console.with_progress(
+        settings.calendar.days,
         quiet,
         lambda progress: simulate_to_folder(
             settings,
@@ -182,26 +188,28 @@ def run(
             publish_daily=True,
             warehouse=warehouse,
             validation=validation,
-            extra_outputs=[REPORT_DIR],
+            extra_outputs=[] if no_report else [REPORT],
             progress=progress,
         ),
     )
-    _summary(settings, result, quiet)
+    if not quiet:
+        console.summary(settings, result)
     if warehouse is not None:
         detection = score_run(settings.out)
         record_score(settings.out, detection)
         if not quiet:
-            _score_table(detection)
-    _report(settings.out, quiet)
+            console.score_table(detection)
+    if not no_report:
+        _report(result, quiet)
     if warehouse is not None and not result.dbt_ok:
         failed = sorted(
             {n for day in result.dbt if day.flavour == "training" for n in day.failed_nodes}
         )
         message = f"dbt failed on a training day: {', '.join(failed[:5])}"
         if warn_on_test_failure:
-            _console().print(f"warning: {message}", highlight=False, markup=False)
+            console.say(f"warning: {message}")
             return 0
-        _console().print(f"error: {message}", highlight=False, markup=False)
+        console.say(f"error: {message}")
         return 1
     return 0
 
@@ -216,8 +224,13 @@ def score(
 ) -> int:
     """Which planted anomalies the warehouse's tests caught: per anomaly, recall, precision and
     false alarms on training days (also written to anomalies.json and run_manifest.json)."""
+    from jaffle_sim import console
+    from jaffle_sim.validation.scoring import ScoreError, record_score, score_run
+
     if format_ not in ("text", "markdown", "json"):
         raise BadInput(f"--format must be text, markdown or json, got {format_!r}")
+    if min_recall is not None and not 0 <= min_recall <= 1:
+        raise BadInput(f"--min-recall must be a number in [0, 1], got {min_recall}")
     try:
         result = score_run(out)
     except ScoreError as exc:
@@ -228,14 +241,69 @@ def score(
     elif format_ == "markdown":
         sys.stdout.write(result.markdown())
     else:
-        _score_table(result)
+        console.score_table(result)
     if min_recall is not None and result.recall < min_recall:
-        _console().print(
-            f"error: recall {result.recall:.2f} is below {min_recall}",
-            highlight=False,
-            markup=False,
-        )
+        console.say(f"error: recall {result.recall:.2f} is below {min_recall}")
         return 1
+    return 0
+
+
+@app.command("profile")
+def profile_command(
+    out: RunFolderArg,
+    flavour: Annotated[
+        str, typer.Option(help="Which flavour's event log to measure: training or validation.")
+    ] = "training",
+    strict: Annotated[
+        bool, typer.Option(help="Exit with status 1 when a measure is outside its tolerance.")
+    ] = False,
+    json_path: Annotated[
+        Path | None, typer.Option("--json", help="Also write the checks to this JSON file.")
+    ] = None,
+) -> int:
+    """Measure a run's realised behaviour against its scenario: conversion delays, same-day
+    share, channel and payment mixes, CTR, repeat buying, churn, arrivals per weekday, ..."""
+    from rich.console import Console
+
+    from jaffle_sim import console
+    from jaffle_sim.report.profile import profile_folder
+    from jaffle_sim.report.run_data import RunDataError
+
+    if flavour not in ("training", "validation"):
+        raise BadInput(f"--flavour must be training or validation, got {flavour!r}")
+    if json_path is not None and not json_path.parent.is_dir():
+        raise BadInput(f"--json: no such folder: {json_path.parent}")
+    if json_path is not None and json_path.is_dir():
+        raise BadInput(f"--json must name a file, but {json_path} is a folder")
+    try:
+        result = profile_folder(out, flavour)
+    except RunDataError as exc:
+        raise BadInput(str(exc)) from None
+    screen = Console()
+    if not screen.is_terminal:
+        screen = Console(width=140)  # a file or pipe gets whole lines
+    screen.print(result.rich_table())
+    if json_path is not None:
+        json_path.write_text(json.dumps(result.records(), indent=2) + "\n")
+    if strict and not result.ok:
+        console.say(f"outside tolerance: {', '.join(c.parameter for c in result.failed)}")
+        return 1
+    return 0
+
+
+@app.command("report")
+def report_command(out: RunFolderArg) -> int:
+    """Write OUT/report/index.html with charts (funnel, spend and revenue with ROAS, conversion
+    delay, order hours, planted anomalies) and the fidelity profile."""
+    from jaffle_sim import console
+    from jaffle_sim.report.run_data import RunDataError
+    from jaffle_sim.report.run_report import write_report
+
+    try:
+        index = write_report(out)
+    except RunDataError as exc:
+        raise BadInput(str(exc)) from None
+    console.show(f"report: {index}")
     return 0
 
 
@@ -249,137 +317,14 @@ def scenario_show(config: Config = None, set_: Sets = None) -> None:
     sys.stdout.write(tomli_w.dumps(build_scenario(config, set_ or ()).to_dict()))
 
 
-register_report_commands(app)
+def _report(result: RunResult, quiet: bool) -> None:
+    from jaffle_sim.report.run_report import write_report
 
-
-# -- output ----------------------------------------------------------------------------------
-
-
-def _console() -> Console:
-    return Console(stderr=True)
-
-
-Progress = Callable[[SimDay, dict[str, Any]], None]
-
-
-def _with_progress(
-    settings: RunSettings, quiet: bool, job: Callable[[Progress | None], RunResult]
-) -> RunResult:
-    """Run `job` with a line per simulated day (and a live bar on a terminal)."""
-    console = _console()
-    total = settings.calendar.days
-    if quiet:
-        return job(None)
-
-    def line(day: SimDay, entry: dict[str, Any]) -> None:
-        console.print(
-            f"day {day.index + 1}/{total} {day.date}: {_day_line(entry)}",
-            highlight=False,
-            markup=False,
-        )
-
-    if not console.is_terminal or os.environ.get("CI"):
-        return job(line)
-    with RichProgress(
-        TextColumn("[bold]simulating"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-    ) as bar:
-        task = bar.add_task("", total=total)
-
-        def tick(day: SimDay, entry: dict[str, Any]) -> None:
-            line(day, entry)
-            bar.update(task, advance=1)
-
-        return job(tick)
-
-
-def _day_line(entry: dict[str, Any]) -> str:
-    c = entry.get("training_events") or entry["validation_events"]
-    text = f"{c['session']:,} sessions, {c['signed_up']:,} sign-ups, {c['order_placed']:,} orders"
-    dbt = entry.get("dbt")
-    if dbt:
-        phases = []
-        for phase in dbt["phases"]:
-            statuses = phase["statuses"]
-            bad = {k: v for k, v in statuses.items() if k not in ("success", "pass")}
-            good = sum(statuses.values()) - sum(bad.values())
-            extra = "".join(f", {v} {k}" for k, v in sorted(bad.items()))
-            phases.append(f"{phase['command']} {good} ok{extra} ({phase['seconds']:.1f}s)")
-        text += " | dbt " + "; ".join(phases)
-    return text
-
-
-def _summary(settings: RunSettings, result: RunResult, quiet: bool) -> None:
-    if quiet:
-        return
-    cal = settings.calendar
-    table = Table(title=f"jaffle-sim: {cal.days} days to {cal.end_date}, seed {settings.seed}")
-    table.add_column("table")
-    table.add_column("rows", justify="right")
-    for name, rows in result.tables.items():
-        table.add_row(name, f"{rows:,}")
-    if result.events and result.folder.events.exists():
-        table.add_row("events/ (Parquet)", f"{sum(result.events.values()):,}")
-    console = Console()
-    console.print(table)
-    if result.dbt:
-        console.print(_dbt_table(result.dbt))
-    console.print(
-        f"output: {result.folder.root}  ({result.seconds.get('total', 0):.1f} s)", highlight=False
-    )
-
-
-def _report(out: Path, quiet: bool) -> None:
-    index = write_report(out)
+    index = write_report(result.folder.root)
     if not quiet:
-        Console().print(f"report: {index}", highlight=False)
+        from jaffle_sim import console
 
-
-def _score_table(result: Score) -> None:
-    table = Table(
-        title=f"detection: {result.detected}/{len(result.anomalies)} caught, recall "
-        f"{result.recall:.2f}, precision {result.precision:.2f}"
-    )
-    for col in ("anomaly", "kind", "date", "rows", "detected by"):
-        table.add_column(col, justify="right" if col == "rows" else "left")
-    for a in result.anomalies:
-        found = ", ".join(a["detected_by"]) if a["detected"] else "MISSED"
-        table.add_row(a["id"], a["kind"], ", ".join(a["dates"]), str(a["rows"]), found)
-    console = Console()
-    console.print(table)
-    alarms = result.training_false_alarms
-    console.print(
-        f"false alarms on training days: {len(alarms)}"
-        + (f" ({', '.join(alarms[:5])})" if alarms else ""),
-        highlight=False,
-    )
-    if result.unexplained:
-        console.print(
-            f"validation failures no anomaly explains: {', '.join(result.unexplained)}",
-            highlight=False,
-        )
-
-
-def _dbt_table(days: list[DayResults]) -> Table:
-    table = Table(title="dbt per simulated day")
-    for col in ("day", "flavour", "seed", "run", "test", "failed"):
-        table.add_column(col, justify="left" if col in ("day", "flavour", "failed") else "right")
-    for day in days:
-        cells = {r.command: f"{r.elapsed:.1f}s" for r in day.phases}
-        failed = ", ".join(day.failed_nodes) or "-"
-        table.add_row(
-            day.date,
-            day.flavour,
-            cells.get("seed", "-"),
-            cells.get("run", "-"),
-            cells.get("test", "-"),
-            failed if len(failed) < 80 else failed[:77] + "...",
-        )
-    return table
+        console.show(f"report: {index}")
 
 
 # -- entry point -----------------------------------------------------------------------------
@@ -407,7 +352,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _fail(message: str, status: int) -> int:
-    _console().print(f"error: {message}", highlight=False, markup=False, soft_wrap=True)
+    from jaffle_sim.console import say
+
+    say(f"error: {message}")
     return status
 
 

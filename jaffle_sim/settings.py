@@ -8,12 +8,14 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jaffle_sim.clock import Calendar
-from jaffle_sim.simulation.scenario import Scenario, ScenarioError
-from jaffle_sim.validation.anomalies import Anomaly, AnomalyError, load_anomalies
-from jaffle_sim.warehouse.daily_refresh import WarehouseSettings
+
+if TYPE_CHECKING:
+    from jaffle_sim.simulation.scenario import Scenario
+    from jaffle_sim.validation.anomalies import Anomaly
+    from jaffle_sim.warehouse.daily_refresh import WarehouseSettings
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -83,6 +85,8 @@ def parse_set(items: Sequence[str]) -> dict[str, Any]:
 
 
 def build_scenario(config: Path | None, sets: Sequence[str] = (), scale: float = 1.0) -> Scenario:
+    from jaffle_sim.simulation.scenario import Scenario, ScenarioError
+
     if not scale > 0:
         raise BadInput(f"--scale must be a number > 0, got {scale}")
     scenario = Scenario.default()
@@ -106,6 +110,8 @@ def parse_out(out: Path) -> Path:
 
 
 def parse_anomalies(spec: str | None) -> tuple[Anomaly, ...]:
+    from jaffle_sim.validation.anomalies import AnomalyError, load_anomalies
+
     try:
         return load_anomalies(spec)
     except AnomalyError as exc:
@@ -115,6 +121,8 @@ def parse_anomalies(spec: str | None) -> tuple[Anomaly, ...]:
 def parse_warehouse(
     target: str | None, profiles_dir: Path | None, conversion_window_days: int
 ) -> WarehouseSettings:
+    from jaffle_sim.warehouse.daily_refresh import WarehouseSettings
+
     if conversion_window_days < 1:
         raise BadInput(
             "--conversion-window-days must be a whole number of days >= 1, "

@@ -19,10 +19,11 @@ def env() -> simpy.Environment:
     return simpy.Environment()
 
 
-def generate(out: Path, *args: str) -> int:
-    return main(
-        ["generate", "all", "--out", str(out), "--end-date", END_DATE.isoformat(), "--quiet", *args]
-    )
+def generate(out: Path, *args: str, report: bool = False) -> int:
+    """`jaffle-sim generate all` into `out` (without the report unless asked)."""
+    extra = [] if report else ["--no-report"]
+    command = ["generate", "all", "--out", str(out), "--end-date", END_DATE.isoformat()]
+    return main([*command, "--quiet", *extra, *args])
 
 
 @pytest.fixture(scope="session")

@@ -49,6 +49,7 @@ def test_run_loop_writes_the_same_tables_as_generate(tmp_path):
                 "--out",
                 str(tmp_path / "run"),
                 "--quiet",
+                "--no-report",
             ]
         )
         == 0

@@ -1,3 +1,6 @@
+import subprocess
+import sys
+
 import pytest
 from scipy import stats
 
@@ -64,6 +67,33 @@ def test_numbers_and_scipy_distributions_are_accepted():
         ),
         ({"traffic.visit_hours": [1, 2]}, "traffic.visit_hours", "24 weights"),
         ({"shop.second_payment_share": "half"}, "shop.second_payment_share", "number"),
+        (
+            {"customers.repeat_channels": {"organic": 0.5, "tiktok": 0.5}},
+            "customers.repeat_channels",
+            "unknown channel(s) ['tiktok']",
+        ),
+        (
+            {"customers.churn_after_order": {"kind": "uniform", "low": 0, "high": 2}},
+            "customers.churn_after_order",
+            "within [0, 1]",
+        ),
+        ({"journey.max_sessions": 0}, "journey.max_sessions", "whole number >= 1"),
+        ({"demand.growth_per_30_days": -1.5}, "demand.growth_per_30_days", "> -1"),
+        (
+            {"journey.order_timing.max_gap_hours": 30},
+            "journey.order_timing.max_gap_hours",
+            "must exceed min_gap_hours",
+        ),
+        (
+            {"journey.order_timing.gap_hours": {"kind": "uniform", "low": -3, "high": 2}},
+            "journey.order_timing.gap_hours",
+            "cannot be negative",
+        ),
+        (
+            {"journey.order_timing.gap_hours": {"kind": "uniform", "low": 3}},
+            "journey.order_timing.gap_hours",
+            "uniform needs high",
+        ),
     ],
 )
 def test_invalid_values_name_the_key(changes, key, problem):
@@ -87,3 +117,16 @@ def test_conversion_delay_distribution_through_toml_keys():
     assert Scenario.default().to_dict()["journey"]["order_timing"]["gap_hours"] == "none"
     back = s.updated({"journey.order_timing.gap_hours": "none"})
     assert back == Scenario.default()
+
+
+def test_scipy_stats_is_imported_only_for_a_scipy_distribution():
+    probe = (
+        "import sys\n"
+        "from jaffle_sim.simulation.scenario import Scenario\n"
+        "s = Scenario.default().updated({'journey.return_probability': 0.4})\n"
+        "print('scipy.stats' in sys.modules)\n"
+        "s.updated({'traffic.session_minutes': {'kind': 'scipy', 'name': 'expon'}})\n"
+        "print('scipy.stats' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "True"]

@@ -10,56 +10,36 @@ agents route to it. At the close of the day it records one `AdDay` per running a
 from __future__ import annotations
 
 from collections.abc import Callable, Generator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import simpy
 
+from jaffle_sim import behaviour as rule
 from jaffle_sim.clock import DAY
-from jaffle_sim.distributions import (
-    Distribution,
-    DistributionError,
-    HourProfile,
-    Mix,
-    Uniform,
-    coerce_and_check,
-)
+from jaffle_sim.distributions import Distribution, Uniform
 from jaffle_sim.events import AD_PREFIX, AdLaunched, EventLog
+from jaffle_sim.mixes import HourProfile, Mix
 
 
 @dataclass(frozen=True)
 class PlatformBehaviour:
     """How one platform's ads behave. Money in cents; `ctr` is clicks per impression."""
 
-    launches_per_day: float
-    duration_days: Distribution
-    daily_budget_cents: Distribution
-    ctr: Distribution
-    cpm_cents: Distribution
-    app_share: float
+    launches_per_day: float = field(metadata=rule.number(minimum=0))
+    duration_days: Distribution = field(metadata=rule.distribution(non_negative=True))
+    daily_budget_cents: Distribution = field(metadata=rule.distribution(non_negative=True))
+    ctr: Distribution = field(metadata=rule.distribution(probability=True))
+    cpm_cents: Distribution = field(metadata=rule.distribution(non_negative=True))
+    app_share: float = field(metadata=rule.probability())
     media: Mix
     campaigns: Mix
-    spend_pacing: Distribution = Uniform(0.8, 1.2)
+    spend_pacing: Distribution = field(
+        default=Uniform(0.8, 1.2), metadata=rule.distribution(non_negative=True)
+    )
 
     def __post_init__(self) -> None:
-        coerce_and_check(
-            self,
-            dists=("duration_days", "daily_budget_cents", "ctr", "cpm_cents", "spend_pacing"),
-            non_negative_dists=(
-                "duration_days",
-                "daily_budget_cents",
-                "ctr",
-                "cpm_cents",
-                "spend_pacing",
-            ),
-            probabilities=("app_share",),
-            non_negative=("launches_per_day",),
-        )
-        hi = self.ctr.support[1]
-        if hi > 1:
-            raise DistributionError(
-                f"ctr: clicks per impression must stay within [0, 1], got values up to {hi:g}"
-            )
+        rule.validate(self)
 
 
 @dataclass(frozen=True)

@@ -13,49 +13,33 @@ import hashlib
 import math
 import re
 from collections.abc import Callable, Generator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import simpy
 
+from jaffle_sim import behaviour as rule
+from jaffle_sim.agents.order_timing import OrderTiming
 from jaffle_sim.clock import DAY
-from jaffle_sim.distributions import (
-    Buffered,
-    Distribution,
-    DistributionError,
-    HourProfile,
-    Mix,
-    OrderTiming,
-    coerce_and_check,
-)
-from jaffle_sim.events import ORGANIC, CustomerChurned, EventLog, SignedUp
+from jaffle_sim.distributions import Buffered, Distribution
+from jaffle_sim.events import CHANNELS, ORGANIC, CustomerChurned, EventLog, SignedUp
+from jaffle_sim.mixes import HourProfile, Mix
 
 
 @dataclass(frozen=True)
 class CustomerBehaviour:
     """Repeat purchase, churn and identity details of customers."""
 
-    existing_customers: int
-    existing_history_days: int
-    purchase_rate_per_day: Distribution
-    churn_after_order: Distribution
-    repeat_channels: Mix
-    no_first_order_share: float
-    email_missing_share: float
+    existing_customers: int = field(metadata=rule.count())
+    existing_history_days: int = field(metadata=rule.count())
+    purchase_rate_per_day: Distribution = field(metadata=rule.distribution(non_negative=True))
+    churn_after_order: Distribution = field(metadata=rule.distribution(probability=True))
+    repeat_channels: Mix = field(metadata=rule.mix(labels=CHANNELS, what="channel"))
+    no_first_order_share: float = field(metadata=rule.probability())
+    email_missing_share: float = field(metadata=rule.probability())
 
     def __post_init__(self) -> None:
-        coerce_and_check(
-            self,
-            dists=("purchase_rate_per_day", "churn_after_order"),
-            non_negative_dists=("purchase_rate_per_day", "churn_after_order"),
-            probabilities=("no_first_order_share", "email_missing_share"),
-            counts=("existing_customers", "existing_history_days"),
-        )
-        if self.churn_after_order.support[1] > 1:
-            raise DistributionError(
-                "churn_after_order: a probability distribution must stay "
-                'within [0, 1] (use kind = "beta")'
-            )
+        rule.validate(self)
 
 
 @dataclass(frozen=True)

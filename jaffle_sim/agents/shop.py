@@ -9,48 +9,32 @@ order's status as of that day.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
+from jaffle_sim import behaviour as rule
 from jaffle_sim.clock import DAY, HOUR
-from jaffle_sim.distributions import (
-    Buffered,
-    Distribution,
-    DistributionError,
-    Mix,
-    coerce_and_check,
-)
+from jaffle_sim.distributions import Buffered, Distribution
 from jaffle_sim.events import PAYMENT_METHODS, EventLog, OrderPlaced, PaymentMade
+from jaffle_sim.mixes import Mix
 
 
 @dataclass(frozen=True)
 class ShopBehaviour:
     """Order values, payment habits and fulfilment times (delays in hours or days, as named)."""
 
-    order_amount_cents: Distribution
-    second_payment_share: float
-    payment_methods: Mix
-    ship_hours: Distribution
-    deliver_hours: Distribution
-    return_share: float
-    return_request_days: Distribution
-    return_processing_days: Distribution
+    order_amount_cents: Distribution = field(metadata=rule.distribution(non_negative=True))
+    second_payment_share: float = field(metadata=rule.probability())
+    payment_methods: Mix = field(metadata=rule.mix(labels=PAYMENT_METHODS, what="method"))
+    ship_hours: Distribution = field(metadata=rule.distribution(non_negative=True))
+    deliver_hours: Distribution = field(metadata=rule.distribution(non_negative=True))
+    return_share: float = field(metadata=rule.probability())
+    return_request_days: Distribution = field(metadata=rule.distribution(non_negative=True))
+    return_processing_days: Distribution = field(metadata=rule.distribution(non_negative=True))
 
     def __post_init__(self) -> None:
-        delays = ("ship_hours", "deliver_hours", "return_request_days", "return_processing_days")
-        coerce_and_check(
-            self,
-            dists=("order_amount_cents", *delays),
-            non_negative_dists=("order_amount_cents", *delays),
-            probabilities=("second_payment_share", "return_share"),
-        )
-        unknown = set(self.payment_methods.labels) - set(PAYMENT_METHODS)
-        if unknown:
-            raise DistributionError(
-                f"payment_methods: unknown method(s) {sorted(unknown)}; "
-                f"expected {', '.join(PAYMENT_METHODS)}"
-            )
+        rule.validate(self)
 
     @property
     def lifecycle_days(self) -> float:

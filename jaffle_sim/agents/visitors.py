@@ -15,153 +15,38 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Generator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import simpy
 
+from jaffle_sim import behaviour as rule
 from jaffle_sim.agents.ads import AdPlatform, Clicks
 from jaffle_sim.agents.customers import Customers, NewCustomer
+from jaffle_sim.agents.order_timing import OrderTiming
+from jaffle_sim.agents.sessions import SessionDesk, TrafficBehaviour
+from jaffle_sim.agents.touches import Touches
 from jaffle_sim.clock import DAY, HOUR, MINUTE
-from jaffle_sim.distributions import (
-    Buffered,
-    Distribution,
-    DistributionError,
-    HourProfile,
-    Mix,
-    OrderTiming,
-    coerce_and_check,
-)
-from jaffle_sim.events import ORGANIC, Click, EventLog, JourneyConverted, Session
-
-
-@dataclass(frozen=True)
-class TrafficBehaviour:
-    """Arrivals and sessions. Organic visitors per day are at growth 1 and an average weekday."""
-
-    organic_visitors_per_day: float
-    visit_hours: HourProfile
-    landing_share: float
-    organic_app_share: float
-    session_minutes: Distribution
-
-    def __post_init__(self) -> None:
-        coerce_and_check(
-            self,
-            dists=("session_minutes",),
-            non_negative_dists=("session_minutes",),
-            probabilities=("landing_share", "organic_app_share"),
-            non_negative=("organic_visitors_per_day",),
-        )
+from jaffle_sim.distributions import Distribution
+from jaffle_sim.events import CHANNELS, ORGANIC, EventLog, JourneyConverted
+from jaffle_sim.mixes import Mix
 
 
 @dataclass(frozen=True)
 class JourneyBehaviour:
     """How a visitor's journey unfolds from session to session until sign-up or leaving."""
 
-    first_visit_conversion: float
-    return_visit_conversion: float
-    return_probability: float
-    return_delay_hours: Distribution
-    return_channels: Mix
-    max_sessions: int
+    first_visit_conversion: float = field(metadata=rule.probability())
+    return_visit_conversion: float = field(metadata=rule.probability())
+    return_probability: float = field(metadata=rule.probability())
+    return_delay_hours: Distribution = field(metadata=rule.distribution(non_negative=True))
+    return_channels: Mix = field(metadata=rule.mix(labels=CHANNELS, what="channel"))
+    max_sessions: int = field(metadata=rule.count(minimum=1))
     order_timing: OrderTiming
 
     def __post_init__(self) -> None:
-        coerce_and_check(
-            self,
-            dists=("return_delay_hours",),
-            non_negative_dists=("return_delay_hours",),
-            probabilities=(
-                "first_visit_conversion",
-                "return_visit_conversion",
-                "return_probability",
-            ),
-        )
-        if not isinstance(self.max_sessions, int) or self.max_sessions < 1:
-            raise DistributionError(
-                f"max_sessions: must be a whole number >= 1, got {self.max_sessions!r}"
-            )
-
-
-@dataclass
-class _Touches:
-    """Touches (arrivals or returns) as parallel arrays; `channel` is a channel name each."""
-
-    at: np.ndarray
-    visitor: np.ndarray
-    number: np.ndarray
-    channel: np.ndarray
-
-    @staticmethod
-    def concat(parts: list[_Touches]) -> _Touches:
-        if not parts:
-            return _Touches(
-                np.zeros(0),
-                np.zeros(0, dtype=np.int64),
-                np.zeros(0, dtype=np.int64),
-                np.zeros(0, dtype=object),
-            )
-        return _Touches(
-            *(
-                np.concatenate([getattr(p, f) for p in parts])
-                for f in ("at", "visitor", "number", "channel")
-            )
-        )
-
-    def take(self, mask: np.ndarray) -> _Touches:
-        return _Touches(self.at[mask], self.visitor[mask], self.number[mask], self.channel[mask])
-
-    def __len__(self) -> int:
-        return len(self.at)
-
-
-class SessionDesk:
-    """Hands out session ids (`w1..` website, `a1..` app) and records sessions opened by
-    customers one at a time."""
-
-    def __init__(
-        self,
-        platforms: dict[str, AdPlatform],
-        traffic: TrafficBehaviour,
-        rng: np.random.Generator,
-        log: EventLog,
-    ):
-        self.platforms = platforms
-        self.log = log
-        self.next_number = {"website": 1, "app": 1}
-        self.app_share = {name: p.behaviour.app_share for name, p in platforms.items()}
-        self.app_share[ORGANIC] = traffic.organic_app_share
-        self._u = Buffered(rng.random)
-        self._minutes = Buffered(lambda n: traffic.session_minutes.sample(rng, n))
-
-    def number(self, platform: str, n: int) -> list[str]:
-        start = self.next_number[platform]
-        self.next_number[platform] = start + n
-        prefix = "a" if platform == "app" else "w"
-        return [f"{prefix}{i}" for i in range(start, start + n)]
-
-    def open(self, at: float, visitor_id: int, customer_id: int, channel: str) -> str:
-        """A customer's session through `channel` (organic or a platform's retargeting ad)."""
-        ad_id = None
-        if channel != ORGANIC:
-            ad_id = self.platforms[channel].route_one(self._u())
-            if ad_id is None:
-                channel = ORGANIC
-        platform = "app" if self._u() < self.app_share[channel] else "website"
-        number = self.next_number[platform]
-        self.next_number[platform] = number + 1
-        session_id = f"{'a' if platform == 'app' else 'w'}{number}"
-        start = int(at)
-        end = start + max(MINUTE, int(self._minutes() * MINUTE))
-        source = None if channel == ORGANIC else channel
-        self.log.record(
-            Session(session_id, visitor_id, customer_id, start, end, platform, source, ad_id, 0)
-        )
-        if ad_id is not None:
-            self.log.record(Click(start, ad_id, channel, visitor_id, session_id, 0))
-        return session_id
+        rule.validate(self)
 
 
 class Visitors:
@@ -187,7 +72,7 @@ class Visitors:
         self.log = log
         self.next_visitor = first_visitor_id
         self._inbox: list[Clicks] = []
-        self._due: dict[int, list[_Touches]] = defaultdict(list)
+        self._due: dict[int, list[Touches]] = defaultdict(list)
         # Open journeys: visitor -> (first touch time, session ids so far).
         self._journeys: dict[int, tuple[int, list[str]]] = {}
         self._tilt = journey.order_timing.tilt_for(traffic.visit_hours)
@@ -199,12 +84,12 @@ class Visitors:
         rng, hours = self.rng, self.traffic.visit_hours
         for day in range(-days, 0):
             parts = [
-                self._arrivals(
+                Touches.arrivals(
                     day * DAY + hours.sample_hours(rng, rng.poisson(rate)) * HOUR, channel
                 )
                 for channel, rate in (*paid_per_day.items(), (ORGANIC, organic_per_day))
             ]
-            batch = _Touches.concat([*parts, *self._due.pop(day, [])])
+            batch = Touches.concat([*parts, *self._due.pop(day, [])])
             order = np.argsort(batch.at, kind="stable")
             batch = batch.take(order)
             fresh = batch.number == 1
@@ -220,7 +105,7 @@ class Visitors:
                     else:
                         self._journeys.pop(v, None)
                 today = later.at < (day + 1) * DAY
-                for d, touches in _by_day(later.take(~today)):
+                for d, touches in later.take(~today).by_day():
                     self._due[d].append(touches)
                 batch = later.take(today)
 
@@ -244,24 +129,24 @@ class Visitors:
         ads: list[np.ndarray] = []
         parts = []
         for clicks in self._inbox:
-            parts.append(self._arrivals(clicks.at, clicks.platform))
+            parts.append(Touches.arrivals(clicks.at, clicks.platform))
             ads.append(np.array(clicks.ad_ids, dtype=object))
         self._inbox = []
         n_organic = rng.poisson(t.organic_visitors_per_day * organic_scale)
         parts.append(
-            self._arrivals(day * DAY + t.visit_hours.sample_hours(rng, n_organic) * HOUR, ORGANIC)
+            Touches.arrivals(day * DAY + t.visit_hours.sample_hours(rng, n_organic) * HOUR, ORGANIC)
         )
         ads.append(np.full(n_organic, None, dtype=object))
-        arrivals = _Touches.concat(parts)
+        arrivals = Touches.concat(parts)
         ad_of = np.concatenate(ads)
         order = np.argsort(arrivals.at, kind="stable")
         arrivals, ad_of = arrivals.take(order), ad_of[order]
         arrivals.visitor = np.arange(self.next_visitor, self.next_visitor + len(arrivals))
         self.next_visitor += len(arrivals)
 
-        due = _Touches.concat(self._due.pop(day, []))
+        due = Touches.concat(self._due.pop(day, []))
         due_ads = self._route(due.channel)  # may turn a channel without ads today organic
-        batch = _Touches.concat([arrivals, due])
+        batch = Touches.concat([arrivals, due])
         batch_ads = np.concatenate([ad_of, due_ads])
         day_end = (day + 1) * DAY
         rounds = []
@@ -269,20 +154,11 @@ class Visitors:
             done, later = self._visit(batch, batch_ads)
             rounds.append(done)
             today = later.at < day_end
-            for d, touches in _by_day(later.take(~today)):
+            for d, touches in later.take(~today).by_day():
                 self._due[d].append(touches)
             batch = later.take(today)
             batch_ads = self._route(batch.channel)
         self._record(env, rounds)
-
-    def _arrivals(self, at: np.ndarray, channel: str) -> _Touches:
-        n = len(at)
-        return _Touches(
-            np.asarray(at, dtype=float),
-            np.zeros(n, dtype=np.int64),
-            np.ones(n, dtype=np.int64),
-            np.full(n, channel, dtype=object),
-        )
 
     def _route(self, channels: np.ndarray) -> np.ndarray:
         """Ads for return touches through a platform (today's running ads); organic if none."""
@@ -298,7 +174,7 @@ class Visitors:
                 channels[idx] = ORGANIC
         return out
 
-    def _visit(self, touches: _Touches, ad_ids: np.ndarray) -> tuple[dict[str, Any], _Touches]:
+    def _visit(self, touches: Touches, ad_ids: np.ndarray) -> tuple[dict[str, Any], Touches]:
         """One round: clicks land or bounce; sessions end in sign-up, a return or leaving."""
         rng, j, t = self.rng, self.journey, self.traffic
         n = len(touches)
@@ -324,7 +200,7 @@ class Visitors:
         channel = np.array(j.return_channels.labels, dtype=object)[
             j.return_channels.sample_index(rng, int(back.sum()))
         ]
-        later = _Touches(
+        later = Touches(
             end[back] + np.maximum(delay, MINUTE),
             touches.visitor[back],
             touches.number[back] + 1,
@@ -353,7 +229,7 @@ class Visitors:
         if not rounds:
             return
         col = {k: np.concatenate([r[k] for r in rounds]) for k in rounds[0] if k != "touches"}
-        touches = _Touches.concat([r["touches"] for r in rounds])
+        touches = Touches.concat([r["touches"] for r in rounds])
         order = np.lexsort((touches.visitor, touches.at))
         touches = touches.take(order)
         col = {k: v[order] for k, v in col.items()}
@@ -425,7 +301,7 @@ class Visitors:
         self,
         env: simpy.Environment,
         converters: list[tuple[int, Any, list[Any]]],
-        touches: _Touches,
+        touches: Touches,
         col: dict[str, Any],
         session_id: np.ndarray,
         customer_id: np.ndarray,
@@ -446,8 +322,3 @@ class Visitors:
             self.log.record(
                 JourneyConverted(cid, new.visitor_id, list(path), first_at, signed_up_at)
             )
-
-
-def _by_day(touches: _Touches) -> list[tuple[int, _Touches]]:
-    days = (touches.at // DAY).astype(np.int64)
-    return [(int(d), touches.take(days == d)) for d in np.unique(days)]

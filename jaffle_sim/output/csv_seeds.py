@@ -1,9 +1,10 @@
-"""The CSV seed exporter: a day-tick hook that keeps every selected table as a dbt seed file.
+"""The CSV seed writer: a day-tick hook that keeps every selected table of one flavour as a dbt
+seed file.
 
-Rows are appended day by day to spill files in a staging folder, so memory holds one day of rows
-(plus the orders whose status can still change). `publish` writes each table under its real name
-atomically: header, settled rows, live rows. A run publishes after every day (the warehouse loads
-the files daily) or only at the end.
+Rows are appended day by day to spill files in the run's staging folder, so memory holds one day
+of rows (plus the orders whose status can still change). `publish` writes each table under its
+real name atomically: header, settled rows, live rows. A run publishes after every day (the
+warehouse loads the files daily) or only at the end.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ import pyarrow.csv as pacsv
 
 from jaffle_sim.clock import SimDay
 from jaffle_sim.events import DayEvents
-from jaffle_sim.output.run_folder import TABLES, RunFolder, atomic_file
+from jaffle_sim.output.contract import TABLES
+from jaffle_sim.output.run_folder import RunFolder, atomic_file
 from jaffle_sim.output.tables import TableStream
 from jaffle_sim.simulation.hooks import RunInfo
 
@@ -35,26 +37,22 @@ def csv_header(columns: Iterable[str]) -> bytes:
 
 
 class CsvSeeds:
-    """Writes the selected tables of one flavour as CSV seeds."""
+    """Writes the selected tables of one flavour as CSV seeds. After each `publish`, `changed`
+    names the tables whose content differs from the previous publish."""
 
-    def __init__(
-        self,
-        folder: RunFolder,
-        tables: Iterable[str],
-        settle_after_seconds: float,
-        publish_daily: bool,
-    ):
+    def __init__(self, folder: RunFolder, tables: Iterable[str], publish_daily: bool):
         self.folder = folder
         self.tables = [t for t in TABLES if t in set(tables)]
-        self.settle_after = settle_after_seconds
         self.publish_daily = publish_daily
         self.rows: dict[str, int] = dict.fromkeys(self.tables, 0)
+        self.changed: list[str] = []
+        self._published: dict[str, int] = {}
         self._spill: dict[str, IO[bytes]] = {}
         self._stream: TableStream | None = None
 
     # -- hook --------------------------------------------------------------------------------
     def start(self, run: RunInfo) -> None:
-        self._stream = TableStream(run.calendar.epoch_seconds, run.flavour, self.settle_after)
+        self._stream = TableStream.for_run(run)
         self.folder.staging.mkdir(parents=True, exist_ok=True)
         for name in self.tables:
             self._spill[name] = open(self._spill_path(name), "wb")  # noqa: SIM115
@@ -82,6 +80,13 @@ class CsvSeeds:
     def publish(self) -> None:
         """Write every table under its real name (atomically)."""
         assert self._stream is not None, "start() first"
+        orders = self._stream.orders_table
+        self.changed = [
+            name
+            for name in self.tables
+            if self._published.get(name) != self.rows[name]
+            or (name == orders and len(self._stream.orders))
+        ]
         for name in self.tables:
             spill = self._spill[name]
             spill.flush()
@@ -89,8 +94,9 @@ class CsvSeeds:
                 out.write(csv_header(TABLES[name].columns))
                 with open(self._spill_path(name), "rb") as src:
                     shutil.copyfileobj(src, out, 1 << 20)
-                if name == self._stream.orders_table:
+                if name == orders:
                     write_csv_rows(self._stream.orders.live(), out)
+            self._published[name] = self.rows[name]
 
     def row_counts(self) -> dict[str, int]:
         """Rows per table as published (orders: settled plus live)."""

@@ -62,13 +62,7 @@ class ParquetEventLog:
             if n == 0:
                 continue
             table = event_table(kind, events[kind], self._epoch)
-            path = (
-                self.folder.events
-                / kind
-                / f"flavour={self._flavour}"
-                / f"date={day.date.isoformat()}"
-                / "part-0.parquet"
-            )
+            path = self.folder.event_part(kind, self._flavour, day.date.isoformat())
             with atomic_file(path, durable=False) as fh:
                 pq.write_table(table, fh, compression="zstd")
             self.rows[kind] += n

@@ -1,17 +1,21 @@
-"""`run_manifest.json`: what a run was (seed, scenario, calendar, versions) and what it produced
-(rows per table and per day, the warehouse's results, timings). Rewritten atomically after every
-simulated day, so an interrupted run says how far it got."""
+"""`run_manifest.json`, typed: what a run was (seed, scenario, calendar, versions) and what it
+produced (rows per table and per day, the warehouse's results, timings, the detection score).
+This module is the only reader and writer of the file. The pipeline rewrites it atomically after
+every simulated day, so an interrupted run says how far it got."""
 
 from __future__ import annotations
 
 import json
 import platform
 import sys
+from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from jaffle_sim.output.run_folder import TABLES, RunFolder, atomic_file
+from jaffle_sim.events import FLAVOURS
+from jaffle_sim.output.run_folder import EVENTS, atomic_file
+from jaffle_sim.warehouse.results import DayResults
 
 PACKAGES = (
     "jaffle-sim",
@@ -25,6 +29,11 @@ PACKAGES = (
     "dbt-duckdb",
     "duckdb",
 )
+STATUSES = ("running", "complete", "failed", "interrupted")
+
+
+class ManifestError(ValueError):
+    """A run_manifest.json that cannot be read (said in one line, naming the file)."""
 
 
 def package_versions() -> dict[str, str | None]:
@@ -37,61 +46,165 @@ def package_versions() -> dict[str, str | None]:
     return versions
 
 
-def run_identity(seed: int, end_date: str, days: int, scenario: dict[str, Any]) -> dict[str, Any]:
+@dataclass(frozen=True)
+class RunIdentity:
     """What makes two runs the same run: equal identities give byte-identical tables."""
-    return {"seed": seed, "end_date": end_date, "days": days, "scenario": scenario}
+
+    seed: int
+    end_date: str
+    days: int
+    scenario: dict[str, Any]
 
 
-def read_manifest(path: Path) -> dict[str, Any] | None:
-    if not path.exists():
-        return None
-    try:
-        data = json.loads(path.read_text())
-    except (OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) else None
+@dataclass
+class TableRecord:
+    """One table as written: its path inside the run folder and its rows."""
+
+    path: str
+    rows: int
 
 
-class Manifest:
-    """The manifest of one command's run into a folder (tables already listed by an earlier
-    command of the same run are kept)."""
+@dataclass
+class DayRecord:
+    """One simulated day: the events of each flavour, and dbt's results on that day."""
 
-    def __init__(
-        self,
-        folder: RunFolder,
-        command: str,
-        identity: dict[str, Any],
-        start_date: str,
-        kept_tables: dict[str, Any] | None = None,
-    ):
-        self.folder = folder
-        self.data: dict[str, Any] = {
-            "status": "running",
-            "command": command,
-            **{k: v for k, v in identity.items() if k != "scenario"},
-            "start_date": start_date,
-            "versions": package_versions(),
-            "platform": sys.platform,
-            "tables": dict(kept_tables or {}),
-            "event_log": None,
-            "daily": [],
-            "timings_seconds": {},
-            "scenario": identity["scenario"],
-        }
+    date: str
+    events: dict[str, dict[str, int]] = field(default_factory=dict)  # flavour -> kind -> count
+    dbt: DayResults | None = None
+    dbt_validation: DayResults | None = None
 
-    def set_tables(self, rows: dict[str, int]) -> None:
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"date": self.date}
+        for flavour, counts in self.events.items():
+            out[f"{flavour}_events"] = counts
+        if self.dbt is not None:
+            out["dbt"] = self.dbt.to_dict()
+        if self.dbt_validation is not None:
+            out["dbt_validation"] = self.dbt_validation.to_dict()
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> DayRecord:
+        events = {f: data[f"{f}_events"] for f in FLAVOURS if f"{f}_events" in data}
+        dbt, valid = data.get("dbt"), data.get("dbt_validation")
+        return cls(
+            str(data["date"]),
+            events,
+            DayResults.from_dict(dbt) if dbt else None,
+            DayResults.from_dict(valid) if valid else None,
+        )
+
+
+@dataclass
+class RunManifest:
+    """The manifest of one run folder."""
+
+    command: str
+    identity: RunIdentity
+    start_date: str
+    status: str = "running"
+    versions: dict[str, str | None] = field(default_factory=package_versions)
+    platform: str = sys.platform
+    tables: dict[str, TableRecord] = field(default_factory=dict)
+    event_log: dict[str, dict[str, int]] | None = None  # flavour -> kind -> rows
+    daily: list[DayRecord] = field(default_factory=list)
+    timings_seconds: dict[str, float] = field(default_factory=dict)
+    dbt_ok: bool | None = None
+    error: str | None = None
+    score: dict[str, Any] | None = None
+
+    @property
+    def seed(self) -> int:
+        return self.identity.seed
+
+    @property
+    def days(self) -> int:
+        return self.identity.days
+
+    @property
+    def end_date(self) -> str:
+        return self.identity.end_date
+
+    @property
+    def scenario(self) -> dict[str, Any]:
+        return self.identity.scenario
+
+    def set_rows(self, rows: dict[str, int], paths: dict[str, str]) -> None:
         for name, n in rows.items():
-            self.data["tables"][name] = {"path": TABLES[name].relpath, "rows": n}
+            self.tables[name] = TableRecord(paths[name], n)
 
-    def set_event_log(self, rows: dict[str, Any]) -> None:
-        self.data["event_log"] = {"path": "events", "rows": rows}
+    # -- the file -------------------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        ident = self.identity
+        out: dict[str, Any] = {
+            "status": self.status,
+            "command": self.command,
+            "seed": ident.seed,
+            "end_date": ident.end_date,
+            "days": ident.days,
+            "start_date": self.start_date,
+            "versions": self.versions,
+            "platform": self.platform,
+            "tables": {k: {"path": t.path, "rows": t.rows} for k, t in self.tables.items()},
+            "event_log": None
+            if self.event_log is None
+            else {"path": EVENTS, "rows": self.event_log},
+            "daily": [d.to_dict() for d in self.daily],
+            "timings_seconds": self.timings_seconds,
+            "scenario": ident.scenario,
+        }
+        for key in ("dbt_ok", "error", "score"):
+            value = getattr(self, key)
+            if value is not None:
+                out[key] = value
+        return out
 
-    def add_day(self, entry: dict[str, Any]) -> None:
-        self.data["daily"].append(entry)
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> RunManifest:
+        identity = RunIdentity(
+            int(data["seed"]), str(data["end_date"]), int(data["days"]), dict(data["scenario"])
+        )
+        log = data.get("event_log")
+        status = str(data.get("status", "running"))
+        if status not in STATUSES:
+            raise ValueError(f"unknown status {status!r}")
+        return cls(
+            command=str(data.get("command", "")),
+            identity=identity,
+            start_date=str(data["start_date"]),
+            status=status,
+            versions=dict(data.get("versions") or {}),
+            platform=str(data.get("platform", "")),
+            tables={
+                str(k): TableRecord(str(v["path"]), int(v["rows"]))
+                for k, v in (data.get("tables") or {}).items()
+            },
+            event_log=dict(log["rows"]) if isinstance(log, dict) else None,
+            daily=[DayRecord.from_dict(d) for d in data.get("daily") or []],
+            timings_seconds=dict(data.get("timings_seconds") or {}),
+            dbt_ok=data.get("dbt_ok"),
+            error=data.get("error"),
+            score=data.get("score"),
+        )
 
-    def write(self, status: str = "running", **extra: Any) -> None:
-        self.data["status"] = status
-        self.data.update(extra)
-        text = json.dumps(self.data, indent=2, default=str) + "\n"
-        with atomic_file(self.folder.manifest) as fh:
+    @classmethod
+    def load(cls, path: Path) -> RunManifest | None:
+        """The manifest at `path`; None when there is none. Raises ManifestError (naming the
+        file) when it is unreadable, truncated or not a run manifest."""
+        if not path.exists():
+            return None
+        try:
+            data = json.loads(path.read_bytes())
+            if not isinstance(data, dict):
+                raise ValueError("not a JSON object")
+            return cls.from_dict(data)
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ManifestError(f"cannot read {path}: {exc}") from None
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            detail = f"missing key {exc}" if isinstance(exc, KeyError) else str(exc)
+            raise ManifestError(f"{path} is not a readable run manifest ({detail})") from None
+
+    def dump(self, path: Path) -> None:
+        text = json.dumps(self.to_dict(), indent=2, default=str) + "\n"
+        with atomic_file(path) as fh:
             fh.write(text.encode())

@@ -1,14 +1,18 @@
-"""The run folder: where every output lives, atomic writes, and the refusal to replace a user's
-files without `--overwrite`.
+"""The run folder: every path of a run (the one place a file name of the folder is spelled),
+atomic writes, and the claim of the outputs a command will write (refusing to replace a user's
+files without `--overwrite`).
 
-Layout (the data contract):
+Layout:
   seeds/training/raw_{customers,orders,payments,signups}_training.csv
   seeds/validation/raw_{...}_validation.csv
   seeds/sessions/stg_{website,app}_sessions.csv
   seeds/ads/stg_{google,facebook,instagram}_ads.csv
-  events/<kind>/flavour=<flavour>/date=<YYYY-MM-DD>/part-0.parquet
-  run_manifest.json
-  warehouse.duckdb, dbt_project/   (the daily loop: the embedded warehouse and its dbt project)
+  events/<kind>/flavour=<flavour>/date=<YYYY-MM-DD>/part-0.parquet    the event log
+  anomalies.json                     ground truth of the validation flavour's anomalies
+  run_manifest.json                  what the run was and what it produced
+  warehouse.duckdb, dbt_project/     the daily loop: the embedded warehouse and its dbt project
+  report/index.html, report/*.png    the run report
+  .jaffle-sim-staging/               spill files while a run is under way
 """
 
 from __future__ import annotations
@@ -21,72 +25,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-ACCOUNT_TABLES = ("customers", "orders", "payments", "signups")
-ACCOUNT_COLUMNS = {
-    "customers": ("id", "first_name", "last_name"),
-    "orders": ("id", "user_id", "order_date", "status"),
-    "payments": ("id", "order_id", "payment_method", "amount"),
-    "signups": ("id", "user_id", "user_email", "hashed_password", "signup_date"),
-}
-SESSION_COLUMNS = (
-    "session_id",
-    "customer_id",
-    "started_at",
-    "ended_at",
-    "utm_source",
-    "ad_id",
-    "visitor_id",
-)
-AD_COLUMNS = ("ad_id", "date", "utm_medium", "utm_campaign", "cost", "impressions", "clicks")
+from jaffle_sim.output.contract import TABLES
 
-
-@dataclass(frozen=True)
-class TableSpec:
-    """One output table: its seed name (file stem), folder under `seeds/` and columns."""
-
-    name: str
-    folder: str
-    columns: tuple[str, ...]
-
-    @property
-    def relpath(self) -> str:
-        return f"seeds/{self.folder}/{self.name}.csv"
-
-
-def _tables() -> dict[str, TableSpec]:
-    specs = []
-    for flavour in ("training", "validation"):
-        for table in ACCOUNT_TABLES:
-            specs.append(TableSpec(f"raw_{table}_{flavour}", flavour, ACCOUNT_COLUMNS[table]))
-    for platform in ("website", "app"):
-        specs.append(TableSpec(f"stg_{platform}_sessions", "sessions", SESSION_COLUMNS))
-    for platform in ("google", "facebook", "instagram"):
-        specs.append(TableSpec(f"stg_{platform}_ads", "ads", AD_COLUMNS))
-    return {s.name: s for s in specs}
-
-
-TABLES = _tables()
-AD_TABLES = tuple(n for n in TABLES if n.endswith("_ads"))
-SESSION_TABLES = tuple(n for n in TABLES if n.endswith("_sessions"))
-
-
-def account_tables(flavour: str) -> tuple[str, ...]:
-    return tuple(f"raw_{t}_{flavour}" for t in ACCOUNT_TABLES)
-
-
-# What each `generate` choice writes.
-SELECTIONS: dict[str, tuple[str, ...]] = {
-    "training": account_tables("training"),
-    "validation": account_tables("validation"),
-    "marketing": AD_TABLES + SESSION_TABLES,
-    "ads": AD_TABLES,
-    "all": account_tables("training") + account_tables("validation") + AD_TABLES + SESSION_TABLES,
-}
-
-MANIFEST = "run_manifest.json"
+SEEDS = "seeds"
 EVENTS = "events"
+MANIFEST = "run_manifest.json"
+ANOMALIES = "anomalies.json"
 WAREHOUSE = "warehouse.duckdb"
 DBT_PROJECT = "dbt_project"
+REPORT = "report"
+REPORT_INDEX = "index.html"
 STAGING = ".jaffle-sim-staging"
 
 
@@ -96,20 +44,45 @@ class OutputExists(Exception):
 
 @dataclass(frozen=True)
 class RunFolder:
-    """Paths of one run's outputs."""
+    """Paths of one run's outputs under `root`."""
 
     root: Path
 
     def table(self, name: str) -> Path:
-        return self.root / TABLES[name].relpath
+        return self.root / self.table_relpath(name)
+
+    @staticmethod
+    def table_relpath(name: str) -> str:
+        """A table's path relative to the run folder (as the manifest lists it)."""
+        return f"{SEEDS}/{TABLES[name].group}/{name}.csv"
+
+    @property
+    def seeds(self) -> Path:
+        return self.root / SEEDS
+
+    def seed_group(self, group: str) -> Path:
+        """The folder of one group of seeds (a flavour, `sessions` or `ads`)."""
+        return self.seeds / group
 
     @property
     def events(self) -> Path:
         return self.root / EVENTS
 
+    def event_part(self, kind: str, flavour: str, date: str, part: int = 0) -> Path:
+        return self.events / kind / f"flavour={flavour}" / f"date={date}" / f"part-{part}.parquet"
+
+    def event_kind(self, kind: str, flavour: str | None = None) -> Path:
+        """The folder of one kind of events (of one flavour when given)."""
+        path = self.events / kind
+        return path if flavour is None else path / f"flavour={flavour}"
+
     @property
     def manifest(self) -> Path:
         return self.root / MANIFEST
+
+    @property
+    def anomalies(self) -> Path:
+        return self.root / ANOMALIES
 
     @property
     def warehouse(self) -> Path:
@@ -120,13 +93,33 @@ class RunFolder:
         return self.root / DBT_PROJECT
 
     @property
+    def report(self) -> Path:
+        return self.root / REPORT
+
+    @property
+    def report_index(self) -> Path:
+        return self.report / REPORT_INDEX
+
+    @property
     def staging(self) -> Path:
         return self.root / STAGING
 
+    def inside(self, path: Path) -> bool:
+        """Whether `path` (resolved, symlinks followed) lies inside the run folder."""
+        try:
+            path.resolve().relative_to(self.root.resolve())
+        except ValueError:
+            return False
+        return path.resolve() != self.root.resolve()
+
     def claim(self, paths: Iterable[Path], overwrite: bool) -> None:
         """Check, before anything is written, that none of `paths` exists (or remove them when
-        `overwrite`). Never touches files the run does not write."""
-        existing = [p for p in paths if p.exists()]
+        `overwrite`). Only paths inside the folder are ever removed."""
+        paths = list(paths)
+        outside = [p for p in paths if not self.inside(p)]
+        if outside:
+            raise OutputExists(f"refusing to touch {outside[0]}: it is not inside {self.root}")
+        existing = [p for p in paths if p.exists() or p.is_symlink()]
         if existing and not overwrite:
             shown = ", ".join(str(p.relative_to(self.root)) for p in existing[:3])
             more = f" and {len(existing) - 3} more" if len(existing) > 3 else ""
@@ -135,7 +128,7 @@ class RunFolder:
                 "replace them or choose another --out"
             )
         for p in existing:
-            if p.is_dir():
+            if p.is_dir() and not p.is_symlink():
                 shutil.rmtree(p)
             else:
                 p.unlink()

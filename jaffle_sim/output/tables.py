@@ -14,8 +14,9 @@ import numpy as np
 import pyarrow as pa
 
 from jaffle_sim.clock import DAY
-from jaffle_sim.events import DayEvents
-from jaffle_sim.output.run_folder import ACCOUNT_COLUMNS, AD_COLUMNS, SESSION_COLUMNS
+from jaffle_sim.events import PLATFORMS, SITES, DayEvents
+from jaffle_sim.output.contract import ACCOUNT_COLUMNS, AD_COLUMNS, SESSION_COLUMNS
+from jaffle_sim.simulation.hooks import RunInfo
 
 TIMESTAMP = pa.timestamp("s")
 
@@ -85,7 +86,7 @@ class Projector:
         platform = np.asarray(s["platform"], dtype=object)
         by_start = np.argsort(np.asarray(s["started_at"], dtype=np.int64), kind="stable")
         out = {}
-        for name in ("website", "app"):
+        for name in SITES:
             idx = by_start[platform[by_start] == name]
             out[f"stg_{name}_sessions"] = _table(
                 SESSION_COLUMNS,
@@ -110,7 +111,7 @@ class Projector:
         d = events["ad_day"]
         platform = np.asarray(d["platform"], dtype=object)
         out = {}
-        for name in ("google", "facebook", "instagram"):
+        for name in PLATFORMS:
             idx = np.flatnonzero(platform == name)
             ad_ids = _pick(d["ad_id"], idx)
             out[f"stg_{name}_ads"] = _table(
@@ -136,6 +137,13 @@ class TableStream:
         self.projector = Projector(epoch, flavour)
         self.orders = OrderBook(epoch, settle_after)
         self.orders_table = f"raw_orders_{flavour}"
+
+    @classmethod
+    def for_run(cls, run: RunInfo) -> TableStream:
+        """The tables of the flavour `run` describes: an order is settled once it is older than
+        the longest order lifecycle of its scenario."""
+        settle = run.scenario.shop.lifecycle_days * DAY
+        return cls(run.calendar.epoch_seconds, run.flavour, settle)
 
     def day(self, events: DayEvents, day_end: int) -> dict[str, pa.Table]:
         new = self.projector.account_rows(events)

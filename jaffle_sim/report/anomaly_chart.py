@@ -1,35 +1,35 @@
 """The validation flavour in the report: its daily order volume with the planted anomalies marked
 as detected, missed or not scored (when `jaffle-sim score` has not been run).
 
-Reads `anomalies.json` (the ground truth), `seeds/validation/raw_orders_validation.csv` (the
-table with the anomalies in it) and, when present, the validation event log (the same orders
+Reads the ground truth (`validation.ground_truth`), `seeds/validation/raw_orders_validation.csv`
+(the table with the anomalies in it) and, when present, the validation event log (the same orders
 before any anomaly).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import matplotlib.dates as mdates
 import pandas as pd
 from matplotlib.figure import Figure
 
-from jaffle_sim.output.run_folder import TABLES
+from jaffle_sim.output.run_folder import RunFolder
 from jaffle_sim.report.charts import SIZE, date_axis, style
-from jaffle_sim.report.run_data import read_events
+from jaffle_sim.report.run_data import RunDataError, read_events
+from jaffle_sim.validation import ground_truth
+from jaffle_sim.validation.ground_truth import GroundTruthError, PlantedRecord
 
-ANOMALIES = "anomalies.json"
 STATUS_COLOUR = {"detected": "#2ca02c", "missed": "#d62728", "not scored": "#7f7f7f"}
 
 
 @dataclass(frozen=True)
 class PlantedAnomaly:
-    """One entry of anomalies.json, with `status` detected, missed or not scored."""
+    """One planted anomaly as the report shows it, with `status` detected, missed or not
+    scored."""
 
     id: str
     kind: str
@@ -41,40 +41,45 @@ class PlantedAnomaly:
     detected_by: tuple[str, ...]
 
     @classmethod
-    def from_dict(cls, entry: dict[str, Any]) -> PlantedAnomaly:
-        detected = entry.get("detected")
+    def from_record(cls, record: PlantedRecord) -> PlantedAnomaly:
+        detected = record.detected
         status = "not scored" if detected is None else "detected" if detected else "missed"
         return cls(
-            str(entry.get("id", "?")),
-            str(entry.get("kind", "?")),
-            str(entry.get("table", "")),
-            tuple(dt.date.fromisoformat(d) for d in entry.get("dates", [])),
-            int(entry.get("rows", 0) or 0),
+            record.id,
+            record.kind,
+            record.table,
+            record.dates,
+            record.rows,
             status,
-            tuple(entry.get("expected_tests", [])),
-            tuple(entry.get("detected_by", []) or []),
+            record.expected_tests,
+            record.detected_by or (),
         )
 
 
 def read_anomalies(out: Path) -> list[PlantedAnomaly] | None:
-    """The planted anomalies of the run in `out`, or None when it has no anomalies.json."""
-    path = out / ANOMALIES
+    """The planted anomalies of the run in `out`, or None when it has no ground truth; a
+    RunDataError when the ground truth cannot be read."""
+    path = RunFolder(out).anomalies
     if not path.is_file():
         return None
-    payload = json.loads(path.read_text())
-    return [PlantedAnomaly.from_dict(a) for a in payload.get("anomalies", [])]
+    try:
+        truth = ground_truth.load(path)
+    except GroundTruthError as exc:
+        raise RunDataError(str(exc)) from None
+    return [PlantedAnomaly.from_record(a) for a in truth.anomalies]
 
 
 def validation_volume(out: Path, dates: pd.DatetimeIndex) -> pd.DataFrame:
     """Orders per day of the validation flavour: `table` (rows of raw_orders_validation by their
     `order_date`, anomalies included) and `events` (the event log's orders, before anomalies)."""
     frame = pd.DataFrame(index=dates)
-    path = out / TABLES["raw_orders_validation"].relpath
+    folder = RunFolder(out)
+    path = folder.table("raw_orders_validation")
     if path.is_file():
         raw = pd.read_csv(path, dtype=str, keep_default_na=False)
         when = pd.to_datetime(raw.get("order_date"), errors="coerce", format="%Y-%m-%d %H:%M:%S")
         frame["table"] = when.dt.normalize().value_counts().reindex(dates, fill_value=0)
-    events = read_events(out, "order_placed", "validation")
+    events = read_events(folder, "order_placed", "validation")
     if len(events):
         day = pd.to_datetime(events.ordered_at, utc=True).dt.tz_localize(None).dt.normalize()
         frame["events"] = day.value_counts().reindex(dates, fill_value=0)

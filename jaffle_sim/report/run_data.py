@@ -10,10 +10,9 @@ as the scenario.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -22,7 +21,8 @@ import pyarrow.parquet as pq
 
 from jaffle_sim.clock import DAY
 from jaffle_sim.output.event_log import DAY_FIELDS, SCHEMAS
-from jaffle_sim.output.run_folder import EVENTS, MANIFEST
+from jaffle_sim.output.manifest import ManifestError, RunManifest
+from jaffle_sim.output.run_folder import RunFolder
 from jaffle_sim.simulation.scenario import Scenario, ScenarioError
 
 if TYPE_CHECKING:
@@ -75,47 +75,50 @@ class RunData:
 
     @classmethod
     def from_folder(cls, out: Path, flavour: str = "training") -> RunData:
-        """The event log of one flavour of the run in folder `out` (see `read_manifest`)."""
-        manifest = read_manifest(out)
+        """The event log of one flavour of the run in folder `out`."""
+        folder = RunFolder(out)
+        manifest = read_manifest(folder)
         try:
-            scenario = Scenario.from_dict(manifest["scenario"])
-            start = dt.date.fromisoformat(manifest["start_date"])
-            days = int(manifest["days"])
-        except (KeyError, TypeError, ValueError, ScenarioError) as exc:
-            raise RunDataError(f"{out / MANIFEST}: cannot read the run: {exc}") from None
-        events = {kind: _on_clock(read_events(out, kind, flavour), start) for kind in SCHEMAS}
-        logged = sorted((out / EVENTS).glob(f"*/flavour={flavour}/date=*"))
+            scenario = Scenario.from_dict(manifest.scenario)
+            start = dt.date.fromisoformat(manifest.start_date)
+        except (TypeError, ValueError, ScenarioError) as exc:
+            raise RunDataError(f"{folder.manifest}: cannot read the run: {exc}") from None
+        days = manifest.days
+        events = {kind: _on_clock(read_events(folder, kind, flavour), start) for kind in SCHEMAS}
+        logged = sorted(folder.events.glob(f"*/flavour={flavour}/date=*"))
         if not logged:
             raise RunDataError(
-                f"{out}: no {flavour} event log under {EVENTS}/ (write one with "
+                f"{out}: no {flavour} event log under {folder.events.name}/ (write one with "
                 "`jaffle-sim generate all` or `jaffle-sim run`)"
             )
-        if manifest.get("status") != "complete":  # an interrupted run: the days it got through
+        if manifest.status != "complete":  # an interrupted run: the days it got through
             last = max(dt.date.fromisoformat(p.name.removeprefix("date=")) for p in logged)
             days = min(days, (last - start).days + 1)
-        return cls(scenario, start, days, flavour, events, manifest.get("seed"))
+        return cls(scenario, start, days, flavour, events, manifest.seed)
 
 
-def read_manifest(out: Path) -> dict[str, Any]:
-    """The run manifest of folder `out` as a dict; a clear error when there is none."""
-    path = out / MANIFEST
-    if not path.is_file():
-        raise RunDataError(f"{out}: no {MANIFEST}; is this the output folder of a run?")
+def read_manifest(folder: RunFolder) -> RunManifest:
+    """The run manifest of `folder`; a clear error when there is none or it is unreadable."""
     try:
-        data = json.loads(path.read_text())
-    except (OSError, ValueError) as exc:
-        raise RunDataError(f"{path}: cannot read it: {exc}") from None
-    if not isinstance(data, dict):
-        raise RunDataError(f"{path}: expected a JSON object")
-    return data
+        manifest = RunManifest.load(folder.manifest)
+    except ManifestError as exc:
+        raise RunDataError(str(exc)) from None
+    if manifest is None:
+        raise RunDataError(
+            f"{folder.root}: no {folder.manifest.name}; is this the output folder of a run?"
+        )
+    return manifest
 
 
-def read_events(out: Path, kind: str, flavour: str = "training") -> pd.DataFrame:
+def read_events(folder: RunFolder, kind: str, flavour: str = "training") -> pd.DataFrame:
     """All days of one event kind of one flavour, in date order, timestamps in UTC."""
-    files = sorted((out / EVENTS / kind / f"flavour={flavour}").glob("date=*/part-0.parquet"))
+    files = sorted(folder.event_kind(kind, flavour).glob("date=*/part-*.parquet"))
     if not files:
         return SCHEMAS[kind].empty_table().to_pandas(types_mapper=_NULLABLE_INT.get)
-    table = pa.concat_tables([pq.read_table(f) for f in files])
+    try:
+        table = pa.concat_tables([pq.read_table(f) for f in files])
+    except (OSError, pa.ArrowException) as exc:
+        raise RunDataError(f"cannot read the event log: {exc}") from None
     return table.to_pandas(types_mapper=_NULLABLE_INT.get)
 
 

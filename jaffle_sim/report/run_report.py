@@ -12,19 +12,16 @@ from __future__ import annotations
 import html
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 from matplotlib.figure import Figure
 
-from jaffle_sim.output.run_folder import atomic_file
+from jaffle_sim.output.manifest import RunManifest
+from jaffle_sim.output.run_folder import RunFolder, atomic_file
 from jaffle_sim.report import charts
 from jaffle_sim.report.anomaly_chart import PlantedAnomaly, anomaly_chart, read_anomalies
 from jaffle_sim.report.profile import profile
 from jaffle_sim.report.run_data import RunData, read_manifest
-
-REPORT_DIR = "report"
-INDEX = "index.html"
 
 CSS = """
 body { font-family: system-ui, sans-serif; max-width: 960px; margin: 2em auto; color: #222; }
@@ -43,9 +40,10 @@ caption { text-align: left; font-weight: bold; padding-bottom: 4px; }
 def write_report(out_dir: Path) -> Path:
     """Write the report of the run in `out_dir` and return the path of its index.html."""
     out_dir = Path(out_dir)
-    manifest = read_manifest(out_dir)
+    run = RunFolder(out_dir)
+    manifest = read_manifest(run)
     data = RunData.from_folder(out_dir, "training")
-    folder = out_dir / REPORT_DIR
+    folder = run.report
     anomalies = read_anomalies(out_dir)
     figures: list[tuple[str, str, Callable[[], Figure]]] = [
         ("funnel.png", "Daily funnel", lambda: charts.funnel_chart(data)),
@@ -82,21 +80,21 @@ def write_report(out_dir: Path) -> Path:
         f"<title>jaffle-sim report: {html.escape(out_dir.name)}</title>\n"
         f"<style>{CSS}</style>\n</head>\n<body>\n" + "\n".join(sections) + "\n</body>\n</html>\n"
     )
-    index = folder / INDEX
+    index = run.report_index
     with atomic_file(index) as fh:
         fh.write(page.encode())
     return index
 
 
-def _summary(manifest: dict[str, Any], data: RunData) -> str:
+def _summary(manifest: RunManifest, data: RunData) -> str:
     e = data.events
     table = charts.attribution(data)
     spend, revenue = table.spend.sum(), table.revenue.sum()
     facts = [
-        ("seed", str(manifest.get("seed", "-"))),
+        ("seed", str(manifest.seed)),
         ("days", f"{data.days} ({data.start_date} to {data.dates[-1].date()})"),
-        ("command", str(manifest.get("command", "-"))),
-        ("status", str(manifest.get("status", "-"))),
+        ("command", manifest.command or "-"),
+        ("status", manifest.status),
         ("sessions", f"{len(e['session']):,}"),
         ("sign-ups in the period", f"{int(e['signed_up'].session_id.notna().sum()):,}"),
         ("orders", f"{len(e['order_placed']):,}"),

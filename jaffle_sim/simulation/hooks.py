@@ -1,4 +1,6 @@
-"""The day-tick hook interface: how output reaches the world without the engine writing files."""
+"""The day-tick hook interface: the only way output leaves the simulation (the engine writes no
+files). A hook serves one flavour: `start` once, `day` after every simulated day with that day's
+events, `end` after the last day."""
 
 from __future__ import annotations
 
@@ -21,8 +23,7 @@ class RunInfo:
 
 
 class DayHook(Protocol):
-    """Called by the runner: `start` once, `day` after every simulated day with that day's
-    events, `end` after the last day."""
+    """Called by the runner for the flavour it is registered with."""
 
     def start(self, run: RunInfo) -> None: ...
 

@@ -11,8 +11,9 @@ from faker import Faker
 
 from jaffle_sim.agents.ads import AdPlatform
 from jaffle_sim.agents.customers import Customers
+from jaffle_sim.agents.sessions import SessionDesk
 from jaffle_sim.agents.shop import Shop
-from jaffle_sim.agents.visitors import SessionDesk, Visitors
+from jaffle_sim.agents.visitors import Visitors
 from jaffle_sim.clock import Calendar
 from jaffle_sim.distributions import Buffered
 from jaffle_sim.events import PLATFORMS, EventLog

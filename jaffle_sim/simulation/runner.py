@@ -1,10 +1,11 @@
-"""The runner: advances the model one simulated day at a time and hands each day's events to the
-registered hooks."""
+"""The runner: advances one or more flavours of the shop in step, one simulated day at a time,
+and hands each day's events to the hooks registered for that flavour. It owns the garbage
+collector policy of a run."""
 
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 
 from jaffle_sim.clock import Calendar, SimDay
 from jaffle_sim.events import DayEvents
@@ -25,38 +26,65 @@ class Simulation:
         self.info = RunInfo(seed=seed, flavour=flavour, calendar=calendar, scenario=scenario)
         self.model = ShopModel(scenario, calendar, seed, flavour)
 
-    def days(self) -> Iterator[tuple[SimDay, DayEvents]]:
-        """Run day by day, yielding each day with its events (the log is emptied every day).
+    def step(self, day: SimDay) -> DayEvents:
+        """Simulate `day` and return its events (the log starts empty again).
 
-        Python's cyclic garbage collector is paused while a day runs and run once at its end:
-        with hundreds of thousands of live agents its automatic full passes would otherwise
-        cost more than the simulation itself."""
-        model = self.model
+        Python's cyclic garbage collector is paused while the model runs and run once at the end
+        of the day: with hundreds of thousands of live agents its automatic full passes would
+        otherwise cost more than the simulation itself."""
         was_enabled = gc.isenabled()
         gc.disable()
         try:
-            for day in self.info.calendar:
-                model.env.run(until=day.end)
-                model.close_day(day.index)
-                gc.collect(1 if day.index % FULL_COLLECTION_DAYS else 2)
-                yield day, model.log.drain()
+            self.model.env.run(until=day.end)
+            self.model.close_day(day.index)
         finally:
             if was_enabled:
                 gc.enable()
+        gc.collect(1 if day.index % FULL_COLLECTION_DAYS else 2)
+        return self.model.log.drain()
 
-    def run(
-        self,
-        hooks: Sequence[DayHook] = (),
-        progress: Callable[[SimDay, DayEvents], None] | None = None,
-    ) -> dict[str, int]:
-        """Run every day through the hooks; returns the number of events of each kind."""
-        for hook in hooks:
-            hook.start(self.info)
-        for day, events in self.days():
-            for hook in hooks:
-                hook.day(day, events)
-            if progress is not None:
-                progress(day, events)
-        for hook in hooks:
-            hook.end()
+    @property
+    def totals(self) -> dict[str, int]:
+        """Events of each kind so far."""
         return dict(self.model.log.totals)
+
+
+class Runner:
+    """Steps `simulations` (one per flavour, same calendar) day by day through their hooks."""
+
+    def __init__(
+        self,
+        simulations: Sequence[Simulation],
+        hooks: Mapping[str, Sequence[DayHook]],
+    ):
+        calendars = {sim.info.calendar for sim in simulations}
+        if len(calendars) != 1:
+            raise ValueError("the flavours of a run share one calendar")
+        self.simulations = list(simulations)
+        self.calendar = calendars.pop()
+        self.hooks = {
+            sim.info.flavour: list(hooks.get(sim.info.flavour, ())) for sim in simulations
+        }
+
+    def days(self) -> Iterator[tuple[SimDay, dict[str, DayEvents]]]:
+        """Run every day: each flavour's hooks see its events, then the day is yielded with the
+        events of every flavour. The hooks' `end` runs after the last day."""
+        for sim in self.simulations:
+            for hook in self.hooks[sim.info.flavour]:
+                hook.start(sim.info)
+        for day in self.calendar:
+            events = {}
+            for sim in self.simulations:
+                events[sim.info.flavour] = day_events = sim.step(day)
+                for hook in self.hooks[sim.info.flavour]:
+                    hook.day(day, day_events)
+            yield day, events
+        for sim in self.simulations:
+            for hook in self.hooks[sim.info.flavour]:
+                hook.end()
+
+    def run(self) -> dict[str, dict[str, int]]:
+        """Run to the end; returns the events of each kind per flavour."""
+        for _ in self.days():
+            pass
+        return {sim.info.flavour: sim.totals for sim in self.simulations}

@@ -12,27 +12,27 @@ import dataclasses
 import types
 import typing
 from collections.abc import Mapping
-from dataclasses import dataclass, fields, is_dataclass
+from dataclasses import dataclass, field, fields, is_dataclass
 from typing import Any
 
+from jaffle_sim import behaviour as rule
 from jaffle_sim.agents.ads import PlatformBehaviour
 from jaffle_sim.agents.customers import CustomerBehaviour
+from jaffle_sim.agents.order_timing import OrderTiming
+from jaffle_sim.agents.sessions import TrafficBehaviour
 from jaffle_sim.agents.shop import ShopBehaviour
-from jaffle_sim.agents.visitors import JourneyBehaviour, TrafficBehaviour
+from jaffle_sim.agents.visitors import JourneyBehaviour
 from jaffle_sim.distributions import (
     Beta,
     Distribution,
     DistributionError,
     Gamma,
-    HourProfile,
     LogNormal,
-    Mix,
-    OrderTiming,
     Uniform,
-    coerce_and_check,
     from_dict,
 )
-from jaffle_sim.events import CHANNELS, PLATFORMS
+from jaffle_sim.events import PLATFORMS
+from jaffle_sim.mixes import HourProfile, Mix
 
 
 class ScenarioError(ValueError):
@@ -50,22 +50,12 @@ class Demand:
     (0.06 = +6% a month); traffic and purchases follow the `weekly` rhythm (Monday..Sunday,
     relative weights) and a day-to-day log-normal fluctuation of `daily_noise_sigma`."""
 
-    growth_per_30_days: float
-    weekly: tuple[float, ...]
-    daily_noise_sigma: float
+    growth_per_30_days: float = field(metadata=rule.number(above=-1, note="(0.06 = +6% a month)"))
+    weekly: tuple[float, ...] = field(metadata=rule.weights(7, "Monday to Sunday"))
+    daily_noise_sigma: float = field(metadata=rule.number(minimum=0))
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "weekly", tuple(self.weekly))
-        coerce_and_check(self, non_negative=("daily_noise_sigma",))
-        if not (isinstance(self.growth_per_30_days, (int, float)) and self.growth_per_30_days > -1):
-            raise DistributionError(
-                "growth_per_30_days: must be a number > -1 (0.06 = +6% a "
-                f"month), got {self.growth_per_30_days!r}"
-            )
-        if len(self.weekly) != 7 or not all(
-            isinstance(w, (int, float)) and w > 0 for w in self.weekly
-        ):
-            raise DistributionError("weekly: needs 7 weights > 0, Monday to Sunday")
+        rule.validate(self)
 
 
 @dataclass(frozen=True)
@@ -82,15 +72,6 @@ class Scenario:
     def __post_init__(self) -> None:
         if sorted(self.ads) != sorted(PLATFORMS):
             raise ScenarioError("ads", f"needs exactly the platforms {', '.join(PLATFORMS)}")
-        for key, mix in (
-            ("journey.return_channels", self.journey.return_channels),
-            ("customers.repeat_channels", self.customers.repeat_channels),
-        ):
-            unknown = set(mix.labels) - set(CHANNELS)
-            if unknown:
-                raise ScenarioError(
-                    key, f"unknown channel(s) {sorted(unknown)}; expected {', '.join(CHANNELS)}"
-                )
         if self.ads["google"].app_share != 0 or self.ads["instagram"].app_share != 1:
             raise ScenarioError(
                 "ads",
@@ -198,9 +179,8 @@ def _build(cls: type, data: Any, path: str) -> Any:
     except ScenarioError:
         raise
     except DistributionError as exc:
-        field, _, problem = str(exc).partition(": ")
-        if problem and field in kwargs:
-            raise ScenarioError(f"{path}.{field}" if path else field, problem) from None
+        if exc.field is not None:
+            raise ScenarioError(f"{path}.{exc.field}" if path else exc.field, exc.problem) from None
         raise ScenarioError(path, str(exc)) from None
 
 

@@ -9,14 +9,16 @@ training days (clean data).
 
 from __future__ import annotations
 
-import json
+import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from jaffle_sim.output.manifest import read_manifest
-from jaffle_sim.output.run_folder import RunFolder, atomic_file
-from jaffle_sim.validation.flavour import anomalies_path
+from jaffle_sim.output.manifest import ManifestError, RunManifest
+from jaffle_sim.output.run_folder import RunFolder
+from jaffle_sim.validation import ground_truth
+from jaffle_sim.validation.ground_truth import GroundTruthError, PlantedRecord
+from jaffle_sim.warehouse.results import DayResults
 
 FAILING = ("fail", "error")
 
@@ -29,14 +31,14 @@ class ScoreError(Exception):
 class Score:
     """Detection results of one run."""
 
-    anomalies: list[dict[str, Any]]
+    anomalies: list[PlantedRecord]
     failing_validation_tests: list[str]
     training_false_alarms: list[str]
     unexplained: list[str] = field(default_factory=list)
 
     @property
     def detected(self) -> int:
-        return sum(1 for a in self.anomalies if a["detected"])
+        return sum(1 for a in self.anomalies if a.detected)
 
     @property
     def recall(self) -> float:
@@ -56,7 +58,13 @@ class Score:
             "training_false_alarms": self.training_false_alarms,
             "unexplained_validation_failures": self.unexplained,
             "anomalies": [
-                {k: a[k] for k in ("id", "kind", "dates", "detected", "detected_by")}
+                {
+                    "id": a.id,
+                    "kind": a.kind,
+                    "dates": [d.isoformat() for d in a.dates],
+                    "detected": a.detected,
+                    "detected_by": list(a.detected_by or ()),
+                }
                 for a in self.anomalies
             ],
         }
@@ -71,71 +79,70 @@ class Score:
             "|---|---|---|---|---|",
         ]
         for a in self.anomalies:
-            found = ", ".join(a["detected_by"]) if a["detected"] else "**missed**"
-            lines.append(
-                f"| {a['id']} | {a['kind']} | {', '.join(a['dates'])} | {a['rows']} | {found} |"
-            )
+            found = ", ".join(a.detected_by or ()) if a.detected else "**missed**"
+            dates = ", ".join(d.isoformat() for d in a.dates)
+            lines.append(f"| {a.id} | {a.kind} | {dates} | {a.rows} | {found} |")
         return "\n".join(lines) + "\n"
 
 
-def _failures(entry: dict[str, Any] | None) -> set[str]:
-    if not entry:
+def _failures(day: DayResults | None) -> set[str]:
+    if day is None:
         return set()
     return {
-        node["name"]
-        for phase in entry.get("phases", [])
-        if phase["command"] == "test"
-        for node in phase["nodes"]
-        if node["status"] in FAILING
+        node.name
+        for phase in day.phases
+        if phase.command == "test"
+        for node in phase.nodes
+        if node.status in FAILING
     }
+
+
+def _read(root: Path) -> tuple[RunFolder, RunManifest, ground_truth.GroundTruth]:
+    folder = RunFolder(root)
+    try:
+        manifest = RunManifest.load(folder.manifest)
+    except ManifestError as exc:
+        raise ScoreError(str(exc)) from None
+    if manifest is None:
+        raise ScoreError(f"{root} holds no run (no {folder.manifest.name})")
+    if not folder.anomalies.is_file():
+        raise ScoreError(
+            f"{root} has no {folder.anomalies.name}: generate the validation flavour first"
+        )
+    try:
+        truth = ground_truth.load(folder.anomalies)
+    except GroundTruthError as exc:
+        raise ScoreError(str(exc)) from None
+    return folder, manifest, truth
 
 
 def score_run(root: Path) -> Score:
     """Score the run in `root`; raises ScoreError when it has no anomalies or no dbt results."""
-    folder = RunFolder(root)
-    manifest = read_manifest(folder.manifest)
-    if manifest is None:
-        raise ScoreError(f"{root} holds no run (no readable run_manifest.json)")
-    path = anomalies_path(folder)
-    if not path.is_file():
-        raise ScoreError(f"{root} has no anomalies.json: generate the validation flavour first")
-    planted = json.loads(path.read_text())["anomalies"]
+    _, manifest, truth = _read(root)
     validation = [
-        (e["date"], _failures(e["dbt_validation"]))
-        for e in manifest.get("daily", [])
-        if e.get("dbt_validation")
+        (day.date, _failures(day.dbt_validation)) for day in manifest.daily if day.dbt_validation
     ]
     if not validation:
         raise ScoreError(
             f"{root} has no dbt results on the validation flavour: score a "
             "`jaffle-sim run` made with dbt"
         )
-    for anomaly in planted:
-        first = min(anomaly["dates"])
+    scored = []
+    for anomaly in truth.anomalies:
+        first = min(anomaly.dates).isoformat()
         failed = set().union(*(f for date, f in validation if date >= first))
-        anomaly["detected_by"] = [t for t in anomaly["expected_tests"] if t in failed]
-        anomaly["detected"] = bool(anomaly["detected_by"])
+        scored.append(anomaly.scored(t for t in anomaly.expected_tests if t in failed))
     failing = sorted(set().union(*(f for _, f in validation)))
-    expected = {t for a in planted for t in a["expected_tests"]}
+    expected = {t for a in truth.anomalies for t in a.expected_tests}
     false_alarms = sorted(
-        {
-            f"{e['date']} {name}"
-            for e in manifest.get("daily", [])
-            for name in _failures(e.get("dbt"))
-        }
+        {f"{day.date} {name}" for day in manifest.daily for name in _failures(day.dbt)}
     )
-    return Score(planted, failing, false_alarms, [t for t in failing if t not in expected])
+    return Score(scored, failing, false_alarms, [t for t in failing if t not in expected])
 
 
 def record_score(root: Path, score: Score) -> None:
     """Write the results into anomalies.json (per anomaly) and run_manifest.json."""
-    folder = RunFolder(root)
-    path = anomalies_path(folder)
-    truth = json.loads(path.read_text())
-    truth["anomalies"] = score.anomalies
-    with atomic_file(path) as fh:
-        fh.write((json.dumps(truth, indent=2) + "\n").encode())
-    manifest = read_manifest(folder.manifest) or {}
-    manifest["score"] = score.to_dict()
-    with atomic_file(folder.manifest) as fh:
-        fh.write((json.dumps(manifest, indent=2) + "\n").encode())
+    folder, manifest, truth = _read(root)
+    dataclasses.replace(truth, anomalies=tuple(score.anomalies)).dump(folder.anomalies)
+    manifest.score = score.to_dict()
+    manifest.dump(folder.manifest)

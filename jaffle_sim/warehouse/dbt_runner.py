@@ -1,18 +1,5 @@
-"""Run the bundled dbt project in-process against a run's warehouse.
-
-The project ships inside the package (``jaffle_sim/dbt_project`` in a wheel, ``dbt_project/`` at
-the repository root in an editable install). A run never executes it in place:
-
-* :func:`stage_project` copies it into the run folder (``OUT/dbt_project``) next to the seeds the
-  simulator writes (``OUT/seeds``). The project's ``seed-paths`` is the *relative* path
-  ``../seeds``. dbt-core writes each seed's SQL to ``<target-path>/run/<project>/<seed path>``; with
-  an absolute seed path that join returns the seed path itself and dbt overwrites the CSV with SQL
-  (dbt-core issue 7373, still present in 1.11). A relative path with at most two ``..`` parts
-  keeps that write inside the target folder.
-* :func:`write_profiles` writes a ``profiles.yml`` for profile ``jaffle_sim`` whose DuckDB path is
-  absolute (a relative path silently creates an empty database relative to the working folder).
-* :class:`DbtRunner` invokes ``seed``/``run``/``test``/``build`` through ``dbtRunner`` in this
-  process, one invocation at a time, and returns plain :class:`DbtResult` objects.
+"""Run dbt in-process (``dbtRunner``) against a staged project: one invocation at a time,
+returning plain :class:`~jaffle_sim.warehouse.results.DbtResult` records.
 
 Parsing the project costs about a second and dbt re-parses everything whenever ``--vars`` change,
 which the simulator does every day (``simulated_now``). The runner therefore keeps the parsed
@@ -33,8 +20,7 @@ Two defaults keep the daily commands short (both can be changed per runner or pe
   serialising the manifest costs 0.2-0.4 s per command, and every node's outcome is in the
   returned :class:`DbtResult`.
 
-dbt is imported lazily (importing it costs about two seconds); nothing here imports the rest of
-``jaffle_sim``.
+dbt is imported lazily (importing it costs about two seconds).
 """
 
 from __future__ import annotations
@@ -42,22 +28,23 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import sys
 import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-PROFILE_NAME = "jaffle_sim"
-PROJECT_NAME = "jaffle_sim"
-PROJECT_DIRNAME = "dbt_project"
-SEEDS_DIRNAME = "seeds"
-DATABASE_FILENAME = "warehouse.duckdb"
-SEED_PATH_ENV = "JAFFLE_SIM_SEED_PATH"
+from jaffle_sim.output.run_folder import SEEDS, WAREHOUSE
+from jaffle_sim.warehouse.dbt_project import (
+    SEED_PATH_ENV,
+    bundled_project_dir,
+    relative_seed_path,
+    stage_project,
+    write_profiles,
+)
+from jaffle_sim.warehouse.results import DbtResult, NodeResult
 
 #: Vars that only appear inside SQL bodies: changing them keeps a parsed manifest valid.
 RUNTIME_VARS = frozenset({"simulated_now", "detection_days"})
@@ -68,14 +55,6 @@ MANIFEST_CACHE_SIZE = 4
 UNIT_TESTS = "test_type:unit"
 _UNIT_TEST_COMMANDS = frozenset({"test", "build"})
 
-#: Statuses of a node that did what it should.
-OK_STATUSES = frozenset({"success", "pass"})
-#: Statuses of a node that failed (a failing test, a model or seed that errored).
-FAILED_STATUSES = frozenset({"error", "fail", "runtime error"})
-
-_COPY_IGNORE = shutil.ignore_patterns(
-    "target", "logs", "dbt_packages", "profiles.yml", "__pycache__", ".user.yml"
-)
 # dbt keeps global state: never let two invocations overlap, whichever runner starts them.
 _INVOCATION_LOCK = threading.Lock()
 _LOCK_MESSAGE = re.compile(r"Could not set lock on file|Conflicting lock is held", re.IGNORECASE)
@@ -89,170 +68,6 @@ class DbtError(RuntimeError):
 
 class WarehouseLockedError(DbtError):
     """The DuckDB file is held by another process (DuckDB allows a single writer)."""
-
-
-@dataclass(frozen=True)
-class NodeResult:
-    """The outcome of one node (seed, model, data test, unit test) in one invocation."""
-
-    unique_id: str
-    name: str
-    resource_type: str
-    status: str
-    execution_time: float
-    failures: int | None
-    message: str | None
-
-    @property
-    def ok(self) -> bool:
-        return self.status in OK_STATUSES
-
-    @property
-    def failed(self) -> bool:
-        return self.status in FAILED_STATUSES
-
-
-@dataclass(frozen=True)
-class DbtResult:
-    """The outcome of one dbt invocation."""
-
-    command: str
-    success: bool
-    elapsed: float
-    nodes: tuple[NodeResult, ...]
-    reused_manifest: bool
-
-    @property
-    def failed(self) -> tuple[NodeResult, ...]:
-        return tuple(n for n in self.nodes if n.failed)
-
-    def node(self, name: str, resource_type: str | None = None) -> NodeResult:
-        """The node called `name` (optionally of one resource type); KeyError when absent."""
-        for n in self.nodes:
-            if n.name == name and (resource_type is None or n.resource_type == resource_type):
-                return n
-        raise KeyError(name)
-
-    def status_counts(self) -> dict[str, int]:
-        counts: dict[str, int] = {}
-        for n in self.nodes:
-            counts[n.status] = counts.get(n.status, 0) + 1
-        return counts
-
-    def summary(self) -> str:
-        counts = ", ".join(f"{k}={v}" for k, v in sorted(self.status_counts().items()))
-        return f"dbt {self.command}: {counts or 'nothing ran'} in {self.elapsed:.2f}s"
-
-
-# -- locating and staging the project ---------------------------------------------------------
-
-
-def bundled_project_dir() -> Path:
-    """The dbt project shipped with the package: ``jaffle_sim/dbt_project`` in a wheel install,
-    else ``dbt_project/`` at the repository root (editable install or source checkout)."""
-    package_root = Path(__file__).resolve().parent.parent
-    for candidate in (package_root / PROJECT_DIRNAME, package_root.parent / PROJECT_DIRNAME):
-        if (candidate / "dbt_project.yml").is_file():
-            return candidate
-    raise FileNotFoundError(
-        f"the bundled dbt project was not found next to {package_root} "
-        f"(looked for {PROJECT_DIRNAME}/dbt_project.yml in the package and the repository root)"
-    )
-
-
-def stage_project(
-    run_dir: str | os.PathLike[str],
-    source: str | os.PathLike[str] | None = None,
-) -> Path:
-    """Copy the dbt project into ``run_dir/dbt_project`` and return that folder.
-
-    The copy sits beside ``run_dir/seeds``, which the project's default seed path ``../seeds``
-    finds. Files of an earlier copy are replaced (so a stale model cannot survive an upgrade);
-    ``target/``, ``logs/`` and a ``profiles.yml`` in the copy are kept.
-    """
-    src = Path(source) if source is not None else bundled_project_dir()
-    if not (src / "dbt_project.yml").is_file():
-        raise FileNotFoundError(f"{src} is not a dbt project (no dbt_project.yml)")
-    dest = Path(run_dir).resolve() / PROJECT_DIRNAME
-    if dest.resolve() == src.resolve():
-        return dest
-    dest.mkdir(parents=True, exist_ok=True)
-    for entry in dest.iterdir():
-        if entry.name in {"target", "logs", "profiles.yml"}:
-            continue
-        if entry.is_dir() and not entry.is_symlink():
-            shutil.rmtree(entry)
-        else:
-            entry.unlink()
-    shutil.copytree(src, dest, ignore=_COPY_IGNORE, dirs_exist_ok=True)
-    return dest
-
-
-def relative_seed_path(
-    project_dir: str | os.PathLike[str], seeds_dir: str | os.PathLike[str]
-) -> str:
-    """The value for ``JAFFLE_SIM_SEED_PATH`` that points `project_dir` at `seeds_dir`.
-
-    Raises ValueError when the seeds are too far from the project: dbt would then write each
-    seed's SQL outside its target folder (or over the CSV itself). Use :func:`stage_project`.
-    """
-    rel = os.path.relpath(Path(seeds_dir).resolve(), Path(project_dir).resolve())
-    ups = 0
-    for part in Path(rel).parts:
-        if part != "..":
-            break
-        ups += 1
-    if ups > 2 or os.path.isabs(rel):
-        raise ValueError(
-            f"seeds at {seeds_dir} are {ups} folders above the project {project_dir}; dbt would "
-            "write seed SQL outside its target folder (or over the CSV files). Copy the project "
-            "next to the seeds with stage_project() instead"
-        )
-    return Path(rel).as_posix()
-
-
-def write_profiles(
-    profiles_dir: str | os.PathLike[str],
-    database_path: str | os.PathLike[str],
-    *,
-    schema: str = "main",
-    threads: int = 1,
-    target: str = "dev",
-    keep_open: bool = True,
-) -> Path:
-    """Write ``profiles_dir/profiles.yml`` with profile ``jaffle_sim`` on a DuckDB file.
-
-    The database path is made absolute: dbt-duckdb resolves a relative path against the working
-    folder of the process and would silently create an empty database there.
-
-    `keep_open` is dbt-duckdb's option to keep the database open in this process between
-    invocations (measured on the fixture project: seed+run+test 3.9 s kept open, 4.9 s reopened).
-    While it is open no other process can use the file and a connection of this process needs the
-    same configuration; :meth:`DbtRunner.close` releases it. With `keep_open` false the file is
-    released after every command.
-    """
-    db = Path(database_path).expanduser().resolve()
-    db.parent.mkdir(parents=True, exist_ok=True)
-    folder = Path(profiles_dir)
-    folder.mkdir(parents=True, exist_ok=True)
-    profile = {
-        PROFILE_NAME: {
-            "target": target,
-            "outputs": {
-                target: {
-                    "type": "duckdb",
-                    "path": str(db),
-                    "schema": schema,
-                    "threads": threads,
-                    "keep_open": keep_open,
-                },
-            },
-        }
-    }
-    path = folder / "profiles.yml"
-    # JSON is valid YAML, and json.dumps quotes every string (paths with ':' or '#' stay safe).
-    path.write_text("# Written by jaffle-sim.\n" + json.dumps(profile, indent=2) + "\n")
-    return path
 
 
 # -- running -----------------------------------------------------------------------------------
@@ -342,11 +157,7 @@ class DbtRunner:
         project = stage_project(run_dir)
         db: Path | None = None
         if profiles_dir is None:
-            db = (
-                Path(database_path)
-                if database_path is not None
-                else (Path(run_dir) / DATABASE_FILENAME)
-            )
+            db = Path(database_path) if database_path is not None else (Path(run_dir) / WAREHOUSE)
             write_profiles(project, db, threads=threads)
             profiles_dir = project
         return cls(
@@ -583,7 +394,7 @@ class DbtRunner:
         )
 
     def _seeds_dir(self) -> Path:
-        rel = self.seed_path or os.environ.get(SEED_PATH_ENV) or f"../{SEEDS_DIRNAME}"
+        rel = self.seed_path or os.environ.get(SEED_PATH_ENV) or f"../{SEEDS}"
         return (self.project_dir / rel).resolve()
 
     @contextmanager

@@ -21,8 +21,9 @@ import pandas as pd
 import pytest
 
 from jaffle_sim import simulate
-from jaffle_sim.output.run_folder import ACCOUNT_TABLES, TABLES
-from jaffle_sim.warehouse.dbt_runner import DbtResult, DbtRunner
+from jaffle_sim.output.contract import ACCOUNT_TABLES, TABLES
+from jaffle_sim.warehouse.dbt_runner import DbtRunner
+from jaffle_sim.warehouse.results import DbtResult
 
 DAYS = 12
 SEED = 11

@@ -5,7 +5,6 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from jaffle_sim import simulate
 from jaffle_sim.validation.anomalies import (
     DEFAULT_ANOMALIES,
     KINDS,
@@ -15,18 +14,7 @@ from jaffle_sim.validation.anomalies import (
     inject,
     load_anomalies,
 )
-
-END = dt.date(2026, 3, 15)
-DATES = [END - dt.timedelta(days=i) for i in range(7, -1, -1)]
-DAY = END - dt.timedelta(days=2)  # day -3
-
-
-@pytest.fixture(scope="module")
-def clean() -> Tables:
-    r = simulate(days=8, seed=4, end_date=END, flavour="validation")
-    return Tables(
-        *(r.tables[f"raw_{t}_validation"] for t in ("customers", "orders", "payments", "signups"))
-    )
+from tests.validation.conftest import DATES, DAY, END
 
 
 def plant(clean: Tables, kind: str, **params):
@@ -141,10 +129,10 @@ def test_every_default_anomaly_is_planted_and_labelled(clean):
     dirty, planted = inject(clean, DEFAULT_ANOMALIES, DATES, seed=1, up_to=END)
     assert len(planted) == len(DEFAULT_ANOMALIES) == len({a.kind for a in DEFAULT_ANOMALIES})
     for p in planted:
-        label = p.to_dict()
-        assert label["rows"] > 0 and label["expected_tests"] == list(
-            KINDS[p.anomaly.kind].expected_tests
-        )
+        record = p.record()
+        assert record.rows > 0 and record.expected_tests == KINDS[p.anomaly.kind].expected_tests
+        assert record.table == f"raw_{KINDS[p.anomaly.kind].table}_validation"
+        assert record.dates == (p.date,) and record.detected is None
     again, _ = inject(clean, DEFAULT_ANOMALIES, DATES, seed=1, up_to=END)
     assert unchanged(dirty.orders, again.orders)  # planting is deterministic
     _, planted_early = inject(

@@ -10,7 +10,7 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 KERNEL = "jaffle-sim-tests"
 
 
@@ -63,6 +63,7 @@ def test_notebooks_are_stored_without_outputs(name: str) -> None:
             assert cell.outputs == [] and cell.execution_count is None
 
 
+@pytest.mark.slow
 def test_explore_event_log(kernel: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("JAFFLE_SIM_OUT", raising=False)  # the notebook makes its own small run
     notebook = execute("explore_event_log.ipynb", kernel, tmp_path)
@@ -72,6 +73,7 @@ def test_explore_event_log(kernel: str, tmp_path: Path, monkeypatch: pytest.Monk
     assert has_image(notebook)
 
 
+@pytest.mark.slow
 def test_tune_behaviour(kernel: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("JAFFLE_SIM_DAYS", "14")
     notebook = execute("tune_behaviour.ipynb", kernel, tmp_path)

@@ -24,18 +24,16 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from jaffle_sim.warehouse.dbt_runner import (
-    DbtResult,
-    DbtRunner,
-    NodeResult,
-    WarehouseLockedError,
+from jaffle_sim.warehouse.dbt_project import (
     bundled_project_dir,
     relative_seed_path,
     stage_project,
     write_profiles,
 )
+from jaffle_sim.warehouse.dbt_runner import DbtRunner, WarehouseLockedError
+from jaffle_sim.warehouse.results import DbtResult, NodeResult
 
-FIXTURE_SEEDS = Path(__file__).parent / "fixtures" / "dbt" / "seeds"
+FIXTURE_SEEDS = Path(__file__).parents[1] / "fixtures" / "dbt" / "seeds"
 NOW = "2024-01-05 00:00:00"
 WEIGHTS = (
     "first_touch_weight",

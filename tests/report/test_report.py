@@ -68,7 +68,9 @@ def test_report_without_anomalies(run_copy: Path) -> None:
 def test_report_marks_detected_missed_and_unscored_anomalies(run_copy: Path) -> None:
     truth = {
         "seed": 11,
+        "start_date": "2026-03-06",
         "end_date": END_DATE.isoformat(),
+        "published_through": END_DATE.isoformat(),
         "anomalies": [
             anomaly("a01", "invalid_status", "2026-03-13", detected=True),
             anomaly("a02", "volume_spike", "2026-03-14", detected=False),
@@ -98,6 +100,7 @@ def anomaly(id_: str, kind: str, date: str, detected: bool | None) -> dict[str, 
         "rows": 5,
         "params": {},
         "expected_tests": ["some_test"],
+        "description": "a planted anomaly",
     }
     if detected is not None:
         entry["detected"] = detected

@@ -1,0 +1,81 @@
+"""Sessions: the traffic behaviour shared by every visit, and the desk that numbers sessions.
+
+`TrafficBehaviour` says how many organic visitors arrive, when in the day visits happen, how many
+paid clicks land in a session, where organic sessions happen (app or website) and how long a
+session lasts. The `SessionDesk` owns the session numbering (`w1..` website, `a1..` app): visitor
+journeys take numbers in batches, customers open their sessions one at a time through it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from jaffle_sim import behaviour as rule
+from jaffle_sim.agents.ads import AdPlatform
+from jaffle_sim.clock import MINUTE
+from jaffle_sim.distributions import Buffered, Distribution
+from jaffle_sim.events import ORGANIC, Click, EventLog, Session
+from jaffle_sim.mixes import HourProfile
+
+
+@dataclass(frozen=True)
+class TrafficBehaviour:
+    """Arrivals and sessions. Organic visitors per day are at growth 1 and an average weekday."""
+
+    organic_visitors_per_day: float = field(metadata=rule.number(minimum=0))
+    visit_hours: HourProfile
+    landing_share: float = field(metadata=rule.probability())
+    organic_app_share: float = field(metadata=rule.probability())
+    session_minutes: Distribution = field(metadata=rule.distribution(non_negative=True))
+
+    def __post_init__(self) -> None:
+        rule.validate(self)
+
+
+class SessionDesk:
+    """Hands out session ids (`w1..` website, `a1..` app) and records sessions opened by
+    customers one at a time."""
+
+    def __init__(
+        self,
+        platforms: dict[str, AdPlatform],
+        traffic: TrafficBehaviour,
+        rng: np.random.Generator,
+        log: EventLog,
+    ):
+        self.platforms = platforms
+        self.log = log
+        self.next_number = {"website": 1, "app": 1}
+        self.app_share = {name: p.behaviour.app_share for name, p in platforms.items()}
+        self.app_share[ORGANIC] = traffic.organic_app_share
+        self._u = Buffered(rng.random)
+        self._minutes = Buffered(lambda n: traffic.session_minutes.sample(rng, n))
+
+    def number(self, platform: str, n: int) -> list[str]:
+        start = self.next_number[platform]
+        self.next_number[platform] = start + n
+        prefix = "a" if platform == "app" else "w"
+        return [f"{prefix}{i}" for i in range(start, start + n)]
+
+    def open(self, at: float, visitor_id: int, customer_id: int, channel: str) -> str:
+        """A customer's session through `channel` (organic or a platform's retargeting ad)."""
+        ad_id = None
+        if channel != ORGANIC:
+            ad_id = self.platforms[channel].route_one(self._u())
+            if ad_id is None:
+                channel = ORGANIC
+        platform = "app" if self._u() < self.app_share[channel] else "website"
+        number = self.next_number[platform]
+        self.next_number[platform] = number + 1
+        session_id = f"{'a' if platform == 'app' else 'w'}{number}"
+        start = int(at)
+        end = start + max(MINUTE, int(self._minutes() * MINUTE))
+        source = None if channel == ORGANIC else channel
+        self.log.record(
+            Session(session_id, visitor_id, customer_id, start, end, platform, source, ad_id, 0)
+        )
+        if ad_id is not None:
+            self.log.record(Click(start, ad_id, channel, visitor_id, session_id, 0))
+        return session_id

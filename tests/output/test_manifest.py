@@ -1,0 +1,58 @@
+"""The typed run manifest: a round trip through the file, and clear errors on a damaged one."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from jaffle_sim.output.manifest import DayRecord, ManifestError, RunIdentity, RunManifest
+from jaffle_sim.warehouse.results import DayResults, DbtResult, NodeResult
+
+
+def manifest() -> RunManifest:
+    m = RunManifest("run", RunIdentity(7, "2026-03-15", 2, {"a": {"b": 1}}), "2026-03-14")
+    m.set_rows({"raw_orders_training": 12}, {"raw_orders_training": "seeds/x.csv"})
+    node = NodeResult("test.x", "stg_orders_order_id_unique", "test", "fail", 0.1, 2, "bad")
+    dbt = DayResults("2026-03-14", "training", [DbtResult("test", True, 1.5, (node,), False)])
+    m.daily.append(DayRecord("2026-03-14", {"training": {"session": 3}}, dbt))
+    m.event_log = {"training": {"session": 3}}
+    m.status, m.dbt_ok = "complete", False
+    return m
+
+
+def test_round_trip(tmp_path: Path) -> None:
+    path = tmp_path / "run_manifest.json"
+    original = manifest()
+    original.dump(path)
+    loaded = RunManifest.load(path)
+    assert loaded is not None
+    assert loaded.to_dict() == original.to_dict()
+    assert loaded.identity == original.identity
+    day = loaded.daily[0]
+    assert day.dbt is not None and day.dbt.failed_tests == ["stg_orders_order_id_unique"]
+    assert day.events == {"training": {"session": 3}}
+
+
+def test_absent_is_none(tmp_path: Path) -> None:
+    assert RunManifest.load(tmp_path / "run_manifest.json") is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    ['{"seed": 1, "tables": {"t"', "[1, 2]", '{"seed": 1}', b"\xff\xfe".decode("latin-1")],
+)
+def test_damaged_files_name_the_file(tmp_path: Path, text: str) -> None:
+    path = tmp_path / "run_manifest.json"
+    path.write_text(text)
+    with pytest.raises(ManifestError, match=r"run_manifest\.json"):
+        RunManifest.load(path)
+
+
+def test_unknown_status_is_rejected(tmp_path: Path) -> None:
+    path = tmp_path / "run_manifest.json"
+    data = manifest()
+    data.status = "sideways"
+    data.dump(path)
+    with pytest.raises(ManifestError, match="status"):
+        RunManifest.load(path)

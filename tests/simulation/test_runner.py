@@ -1,0 +1,53 @@
+"""The runner: flavours step in lock-step through the calendar, each hook sees its own flavour,
+and it gives the same events as a flavour run alone."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from jaffle_sim.clock import Calendar, SimDay
+from jaffle_sim.events import DayEvents
+from jaffle_sim.simulation.hooks import RunInfo
+from jaffle_sim.simulation.runner import Runner, Simulation
+from jaffle_sim.simulation.scenario import Scenario
+
+CALENDAR = Calendar(dt.date(2026, 3, 15), 3)
+SMALL = Scenario.default().scaled(0.1)
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, object]] = []
+
+    def start(self, run: RunInfo) -> None:
+        self.calls.append(("start", run.flavour))
+
+    def day(self, day: SimDay, events: DayEvents) -> None:
+        self.calls.append(("day", (day.index, events.count("session"))))
+
+    def end(self) -> None:
+        self.calls.append(("end", None))
+
+
+def test_each_flavour_hook_sees_its_days_in_order() -> None:
+    train, valid = Recorder(), Recorder()
+    sims = [Simulation(SMALL, CALENDAR, 3, f) for f in ("training", "validation")]
+    seen = [
+        day.index for day, _ in Runner(sims, {"training": [train], "validation": [valid]}).days()
+    ]
+    assert seen == [0, 1, 2]
+    for rec, flavour in ((train, "training"), (valid, "validation")):
+        assert rec.calls[0] == ("start", flavour)
+        assert [c[1][0] for c in rec.calls[1:-1]] == [0, 1, 2]  # type: ignore[index]
+        assert rec.calls[-1] == ("end", None)
+    # independent flavours: different traffic on the same days
+    assert [c[1] for c in train.calls[1:-1]] != [c[1] for c in valid.calls[1:-1]]
+
+
+def test_lock_step_does_not_change_a_flavour() -> None:
+    alone, together = Recorder(), Recorder()
+    Runner([Simulation(SMALL, CALENDAR, 3, "training")], {"training": [alone]}).run()
+    sims = [Simulation(SMALL, CALENDAR, 3, f) for f in ("training", "validation")]
+    totals = Runner(sims, {"training": [together]}).run()
+    assert alone.calls == together.calls
+    assert set(totals) == {"training", "validation"} and totals["training"]["session"] > 0

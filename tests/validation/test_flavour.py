@@ -1,0 +1,107 @@
+"""The validation flavour's day-tick hook on a small in-memory simulation: it publishes the four
+tables with the anomalies planted and a ground truth listing each of them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from jaffle_sim import simulate
+from jaffle_sim.clock import Calendar
+from jaffle_sim.output.contract import ACCOUNT_TABLES, TABLES, account_tables
+from jaffle_sim.output.run_folder import RunFolder
+from jaffle_sim.simulation.runner import Runner, Simulation
+from jaffle_sim.simulation.scenario import Scenario
+from jaffle_sim.validation import ground_truth
+from jaffle_sim.validation.anomalies import DEFAULT_ANOMALIES, KINDS, Tables
+from jaffle_sim.validation.flavour import ValidationTables
+from tests.validation.conftest import END
+
+DAYS = 8
+SEED = 4
+
+
+def run(out: Path, every: int = 0) -> tuple[ValidationTables, list[object], Tables]:
+    """Run the validation flavour through the hook into `out`; returns the hook, what it had
+    published after each day and its clean tables on the last day."""
+    hook = ValidationTables(RunFolder(out), DEFAULT_ANOMALIES, every)
+    sim = Simulation(Scenario.default(), Calendar(END, DAYS), SEED, "validation")
+    published, clean = [], None
+    for day, _ in Runner([sim], {"validation": [hook]}).days():
+        published.append(hook.published_through)
+        if day.index == DAYS - 1:
+            clean = hook.clean_tables()
+    assert clean is not None
+    return hook, published, clean
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, ValidationTables, Tables]:
+    out = tmp_path_factory.mktemp("validation")
+    hook, after_each_day, clean = run(out)
+    assert after_each_day == [None] * (DAYS - 1) + [END]
+    return out, hook, clean
+
+
+def test_the_ground_truth_lists_every_planted_anomaly(published) -> None:
+    out, hook, _ = published
+    truth = ground_truth.load(RunFolder(out).anomalies)
+    assert (truth.seed, truth.end_date, truth.published_through) == (SEED, END, END)
+    assert [a.id for a in truth.anomalies] == [f"a{i:02d}" for i in range(1, 17)]
+    assert [a.kind for a in truth.anomalies] == [a.kind for a in DEFAULT_ANOMALIES]
+    for record in truth.anomalies:
+        assert record.rows > 0, record.id
+        assert record.table == f"raw_{KINDS[record.kind].table}_validation"
+        assert record.expected_tests == KINDS[record.kind].expected_tests
+        assert record.detected is None and record.detected_by is None
+    assert truth.anomalies == tuple(p.record() for p in hook.planted)
+
+
+def test_the_tables_are_published_with_their_row_counts(published) -> None:
+    out, hook, _ = published
+    folder = RunFolder(out)
+    assert hook.published_tables == list(account_tables("validation"))
+    for name in account_tables("validation"):
+        frame = pd.read_csv(folder.table(name), dtype=str, keep_default_na=False)
+        assert tuple(frame.columns) == TABLES[name].columns
+        assert len(frame) == hook.rows[name] > 0
+    orders = pd.read_csv(folder.table("raw_orders_validation"), dtype=str)
+    assert orders.id.str.startswith("ID-").any()  # the schema change is in the file
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        [folder.anomalies.name, folder.seeds.name]
+    )  # the spill files and the staging folder are gone
+
+
+def test_the_clean_rows_come_back_from_the_spill_unchanged(published) -> None:
+    """What the hook keeps on disk between publishes is what the simulation produced."""
+    _, _, clean = published
+    r = simulate(days=DAYS, seed=SEED, end_date=END, flavour="validation")
+    for table in ACCOUNT_TABLES:
+        expected = r.tables[f"raw_{table}_validation"]
+        pd.testing.assert_frame_equal(
+            getattr(clean, table).reset_index(drop=True),
+            expected.reset_index(drop=True),
+            check_dtype=False,
+        )
+
+
+def test_publishing_every_few_days_ends_with_the_same_files(published, tmp_path: Path) -> None:
+    out, _, _ = published
+    hook, after_each_day, _ = run(tmp_path, every=3)
+    days = Calendar(END, DAYS)
+    dates = [d.date for d in days]
+    assert after_each_day == [None, None, dates[2], dates[2], dates[2], dates[5], dates[5], END]
+    for name in (*account_tables("validation"),):
+        assert hook.folder.table(name).read_bytes() == RunFolder(out).table(name).read_bytes()
+    assert RunFolder(tmp_path).anomalies.read_bytes() == RunFolder(out).anomalies.read_bytes()
+
+
+def test_the_hook_serves_the_validation_flavour_only(tmp_path: Path) -> None:
+    hook = ValidationTables(RunFolder(tmp_path), DEFAULT_ANOMALIES)
+    sim = Simulation(Scenario.default(), Calendar(END, 2), SEED, "training")
+    with pytest.raises(ValueError, match="validation flavour"):
+        hook.start(sim.info)
+    with pytest.raises(ValueError, match="every"):
+        ValidationTables(RunFolder(tmp_path), DEFAULT_ANOMALIES, -1)
