@@ -3,22 +3,26 @@
   jaffle-sim generate {training|marketing|ads|all} [--days 60] [--seed 42] [--out DIR]
   jaffle-sim run [--days 8] ... [--no-dbt]
   jaffle-sim scenario show
-Bad input is one line on stderr and exit status 2; nothing is written.
+Every failure is one line on stderr: exit status 2 for bad input (nothing is written), 1 for a
+run that failed, 130/143 when interrupted (Ctrl-C, SIGTERM); `--debug` (or JAFFLE_SIM_DEBUG=1)
+shows the traceback instead.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import shlex
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from jaffle_sim.output.contract import SELECTIONS
 from jaffle_sim.output.run_folder import REPORT
-from jaffle_sim.settings import BadInput
+from jaffle_sim.settings import MAX_DAYS, MAX_EVENTS, BadInput
 
 if TYPE_CHECKING:
     from jaffle_sim.pipeline import RunResult
@@ -34,14 +38,19 @@ app = typer.Typer(
 scenario_app = typer.Typer(no_args_is_help=True, help="Show the behaviour parameters.")
 app.add_typer(scenario_app, name="scenario")
 
-DEFAULT_OUT = Path("jaffle-sim-out")
+DEFAULT_OUT = "jaffle-sim-out"
+MAX_SHARDS = 1024
 
 Days = Annotated[int, typer.Option(help="Number of simulated days, ending on --end-date.")]
 Seed = Annotated[int, typer.Option(help="Seed of the run; same seed, same files.")]
 EndDate = Annotated[
     str | None, typer.Option(help="Last simulated day, YYYY-MM-DD (default: today, UTC).")
 ]
-Out = Annotated[Path, typer.Option(help="Output folder.")]
+Out = Annotated[str, typer.Option(help="Output folder.")]
+MaxDays = Annotated[int, typer.Option(help="Allow --days up to this.")]
+MaxEvents = Annotated[
+    int, typer.Option(help="Allow runs whose expected events per flavour are up to this.")
+]
 Config = Annotated[Path | None, typer.Option(help="TOML file overlaid on the default scenario.")]
 Sets = Annotated[
     list[str] | None,
@@ -58,6 +67,45 @@ Anomalies = Annotated[
 ]
 Overwrite = Annotated[bool, typer.Option(help="Replace outputs of an earlier run in --out.")]
 Quiet = Annotated[bool, typer.Option(help="No progress or summary output.")]
+Shards = Annotated[
+    int,
+    typer.Option(
+        help="Simulate the shop as this many independent market segments (part of the run: "
+        "another count gives other data)."
+    ),
+]
+Workers = Annotated[
+    int | None, typer.Option(help="Local worker processes (default: the machine's cores).")
+]
+ExecutorOpt = Annotated[
+    str, typer.Option("--executor", help="Where shards run: local | dask (--scheduler).")
+]
+Scheduler = Annotated[str | None, typer.Option(help="Address of a Dask scheduler.")]
+
+
+def _execution(shards: int, workers: int | None, executor: str, scheduler: str | None) -> Any:
+    """The validated --shards, --workers, --executor and --scheduler."""
+    from jaffle_sim.executors import EXECUTORS
+    from jaffle_sim.pipeline import Execution, default_workers
+
+    if not 1 <= shards <= MAX_SHARDS:
+        raise BadInput(f"--shards must be a whole number from 1 to {MAX_SHARDS}, got {shards}")
+    if workers is not None and not 1 <= workers <= MAX_SHARDS * 2:
+        raise BadInput(
+            f"--workers must be a whole number from 1 to {MAX_SHARDS * 2}, got {workers}"
+        )
+    if executor not in EXECUTORS:
+        raise BadInput(f"--executor must be one of {', '.join(EXECUTORS)}, got {executor!r}")
+    if executor == "dask" and not scheduler:
+        raise BadInput("--executor dask needs --scheduler ADDRESS (e.g. tcp://127.0.0.1:8786)")
+    if scheduler and executor != "dask":
+        raise BadInput("--scheduler needs --executor dask")
+    if executor == "dask":
+        import importlib.util
+
+        if importlib.util.find_spec("distributed") is None:
+            raise BadInput("--executor dask needs dask.distributed: pip install 'jaffle-sim[dask]'")
+    return Execution(shards, workers or default_workers(), executor, scheduler)
 
 
 NoReport = Annotated[bool, typer.Option("--no-report", help="Do not write OUT/report/.")]
@@ -77,6 +125,12 @@ def generate(
     anomalies: Anomalies = None,
     overwrite: Overwrite = False,
     no_report: NoReport = False,
+    shards: Shards = 1,
+    workers: Workers = None,
+    executor: ExecutorOpt = "local",
+    scheduler: Scheduler = None,
+    max_days: MaxDays = MAX_DAYS,
+    max_events: MaxEvents = MAX_EVENTS,
     quiet: Quiet = False,
 ) -> None:
     """Simulate the whole period at once and write the chosen tables (`all` adds the event log)."""
@@ -89,7 +143,6 @@ def generate(
     with_validation = any(t.endswith("_validation") for t in SELECTIONS[what])
     if anomalies is not None and not with_validation:
         raise BadInput(f"--anomalies: `generate {what}` writes no validation tables")
-    validation = ValidationPlan(parse_anomalies(anomalies)) if with_validation else None
     settings = run_settings(
         days=days,
         seed=seed,
@@ -99,8 +152,13 @@ def generate(
         sets=set_ or (),
         scale=scale,
         overwrite=overwrite,
+        max_days=max_days,
+        max_events=max_events,
     )
+    plan = ValidationPlan(parse_anomalies(anomalies, settings.calendar))
+    validation = plan if with_validation else None
     report = what == "all" and not no_report
+    execution = _execution(shards, workers, executor, scheduler)
     result = console.with_progress(
         settings.calendar.days,
         quiet,
@@ -111,6 +169,7 @@ def generate(
             event_log=what == "all",
             publish_daily=False,
             validation=validation,
+            execution=execution,
             extra_outputs=[REPORT] if report else [],
             progress=progress,
         ),
@@ -152,6 +211,12 @@ def run(
     ] = 0,
     overwrite: Overwrite = False,
     no_report: NoReport = False,
+    shards: Shards = 1,
+    workers: Workers = None,
+    executor: ExecutorOpt = "local",
+    scheduler: Scheduler = None,
+    max_days: MaxDays = MAX_DAYS,
+    max_events: MaxEvents = MAX_EVENTS,
     quiet: Quiet = False,
 ) -> int:
     """Run the shop day by day: after every simulated day its tables are written, loaded into the
@@ -170,13 +235,16 @@ def run(
         sets=set_ or (),
         scale=scale,
         overwrite=overwrite,
+        max_days=max_days,
+        max_events=max_events,
     )
     warehouse = None
     if not no_dbt:
         warehouse = parse_warehouse(target, profiles_dir, conversion_window_days)
     if validate_every < 0:
         raise BadInput(f"--validate-every must be a whole number >= 0, got {validate_every}")
-    validation = ValidationPlan(parse_anomalies(anomalies), validate_every)
+    validation = ValidationPlan(parse_anomalies(anomalies, settings.calendar), validate_every)
+    execution = _execution(shards, workers, executor, scheduler)
     result = console.with_progress(
         settings.calendar.days,
         quiet,
@@ -188,6 +256,7 @@ def run(
             publish_daily=True,
             warehouse=warehouse,
             validation=validation,
+            execution=execution,
             extra_outputs=[] if no_report else [REPORT],
             progress=progress,
         ),

@@ -79,6 +79,9 @@ class Session(NamedTuple):
     utm_source: str | None
     ad_id: str | None
     touch: int  # the session's place in the visitor's journey (1 = first visit; 0 = a customer)
+    # A second delivery of the same session (at-least-once delivery of the session feed): the
+    # record is repeated with this flag, and the sessions table holds the row twice.
+    is_duplicate: bool = False
 
 
 class SignedUp(NamedTuple):
@@ -107,7 +110,10 @@ class JourneyConverted(NamedTuple):
 
 
 class OrderPlaced(NamedTuple):
-    """An order and the session that led to it (ground truth of its conversion)."""
+    """An order and the session that led to it (ground truth of its conversion). `amount_cents`
+    is what the customer pays: 0 for an order covered in full by a coupon. A late row reaches
+    the shop's tables `delivery_delay_seconds` after `ordered_at` (0: at once), in the file of
+    the day it arrives."""
 
     order_id: int
     customer_id: int
@@ -115,16 +121,20 @@ class OrderPlaced(NamedTuple):
     amount_cents: int
     session_id: str
     is_first_order: bool
+    delivery_delay_seconds: int = 0
 
 
 class PaymentMade(NamedTuple):
-    """One of an order's one or two payments; the payments of an order sum to its amount."""
+    """One of an order's one or two payments; the payments of an order sum to its amount (an
+    order covered in full by a coupon has one `coupon` payment of 0). A payment arrives with its
+    order (`delivery_delay_seconds` as the order's)."""
 
     payment_id: int
     order_id: int
     method: str
     amount_cents: int
     paid_at: int
+    delivery_delay_seconds: int = 0
 
 
 class OrderStatusChanged(NamedTuple):
@@ -188,9 +198,18 @@ class EventLog:
         self._rows[_KIND_OF[type(event)]].append(event)
 
     def record_columns(self, kind: str, columns: dict[str, Column]) -> None:
-        fields = EVENT_TYPES[kind]._fields
-        if tuple(columns) != fields:
-            raise ValueError(f"{kind} batch needs columns {fields}, got {tuple(columns)}")
+        """Append a batch; trailing fields that have a default may be left out (they get it)."""
+        etype = EVENT_TYPES[kind]
+        fields = etype._fields
+        given = tuple(columns)
+        missing = fields[len(given) :]
+        if given != fields[: len(given)] or any(f not in etype._field_defaults for f in missing):
+            raise ValueError(f"{kind} batch needs columns {fields}, got {given}")
+        if missing:
+            n = len(next(iter(columns.values()))) if columns else 0
+            columns = dict(columns)
+            for f in missing:
+                columns[f] = [etype._field_defaults[f]] * n
         self._batches[kind].append(columns)
 
     def drain(self) -> DayEvents:

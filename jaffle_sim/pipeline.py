@@ -1,27 +1,29 @@
-"""A run of the simulation into a run folder: claims the outputs, wires the writers as day-tick
-hooks of their flavour (CSV seeds and the event log of training; the event log and the
-anomaly-carrying tables of validation), steps the flavours with the runner, and after every day
-hands the day's record to the after-day hooks (the warehouse), the manifest and the progress."""
+"""A run of the simulation into a run folder: claims the outputs, has an executor simulate every
+shard of every flavour day by day (each writing its own spill files and event-log parts), then
+after every day publishes what is due (the CSV seeds, the validation tables with their
+anomalies), hands the day's record to the after-day hooks (the warehouse), and keeps the
+manifest and the progress."""
 
 from __future__ import annotations
 
+import contextlib
+import os
+import shutil
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
 from jaffle_sim.clock import SimDay
-from jaffle_sim.events import DayEvents
+from jaffle_sim.executors import make_executor
+from jaffle_sim.executors.tasks import TaskDay, TaskSpec
 from jaffle_sim.output.contract import TABLES, is_validation_table
 from jaffle_sim.output.csv_seeds import CsvSeeds
-from jaffle_sim.output.event_log import ParquetEventLog
 from jaffle_sim.output.manifest import DayRecord, ManifestError, RunIdentity, RunManifest
 from jaffle_sim.output.run_folder import OutputExists, RunFolder
 from jaffle_sim.settings import BadInput, RunSettings
-from jaffle_sim.simulation.hooks import DayHook, RunInfo
-from jaffle_sim.simulation.runner import Runner, Simulation
 from jaffle_sim.validation.anomalies import DEFAULT_ANOMALIES, Anomaly
-from jaffle_sim.validation.flavour import ValidationTables
+from jaffle_sim.validation.flavour import TABLE_NAMES, ValidationTables
 from jaffle_sim.warehouse.daily_refresh import Warehouse, WarehouseSettings
 from jaffle_sim.warehouse.results import DayResults
 
@@ -29,7 +31,7 @@ Progress = Callable[[SimDay, DayRecord], None]
 
 
 class AfterDay(Protocol):
-    """Runs once every flavour's writers are done with a day; may add to the day's record."""
+    """Runs once a day's tables are published; may add to the day's record."""
 
     def start(self) -> None: ...
 
@@ -38,27 +40,19 @@ class AfterDay(Protocol):
     def end(self) -> None: ...
 
 
-@dataclass
-class Timed:
-    """Wraps a day-tick hook and adds the seconds it spends to `seconds[name]`."""
+@dataclass(frozen=True)
+class Execution:
+    """How a run is split and where it runs: `shards` shapes the output (part of the run's
+    identity); the executor and its workers never do."""
 
-    hook: DayHook
-    name: str
-    seconds: dict[str, float]
+    shards: int = 1
+    workers: int = 1
+    executor: str = "local"
+    scheduler: str | None = None
 
-    def _timed(self, call: Callable[[], None]) -> None:
-        t0 = time.perf_counter()
-        call()
-        self.seconds[self.name] = self.seconds.get(self.name, 0.0) + time.perf_counter() - t0
 
-    def start(self, run: RunInfo) -> None:
-        self._timed(lambda: self.hook.start(run))
-
-    def day(self, day: SimDay, events: DayEvents) -> None:
-        self._timed(lambda: self.hook.day(day, events))
-
-    def end(self) -> None:
-        self._timed(self.hook.end)
+def default_workers() -> int:
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1)
 
 
 @dataclass(frozen=True)
@@ -90,45 +84,68 @@ class RunResult:
         return all(day.ok for day in self.dbt if day.flavour == "training")
 
 
-def identity(settings: RunSettings) -> RunIdentity:
+def identity(settings: RunSettings, shards: int = 1) -> RunIdentity:
     cal = settings.calendar
     return RunIdentity(
-        settings.seed, cal.end_date.isoformat(), cal.days, settings.scenario.to_dict()
+        settings.seed, cal.end_date.isoformat(), cal.days, settings.scenario.to_dict(), shards
     )
 
 
 def claim_outputs(
-    settings: RunSettings, folder: RunFolder, tables: Sequence[str], paths: Sequence[str]
+    settings: RunSettings,
+    folder: RunFolder,
+    tables: Sequence[str],
+    paths: Sequence[str],
+    shards: int = 1,
 ) -> RunManifest | None:
-    """Check the output folder before writing: refuse to replace anything without --overwrite.
+    """Check the output folder before writing: take its lock (held to the end of the command, so
+    no other run writes there meanwhile), then refuse to replace anything without --overwrite.
     A folder that holds the same run (same seed, calendar, scenario) may gain more tables (the
-    manifest of that run is returned); one that holds another run is replaced as a whole with
-    --overwrite. Only paths this tool writes are ever removed, never a path read from the
-    folder."""
+    manifest of that run is returned); one that holds another run (or an unreadable manifest) is
+    replaced as a whole with --overwrite: every output this tool writes (`RunFolder.outputs`),
+    never a path read from the folder. On any refusal nothing in the folder has changed."""
+    from jaffle_sim.output import lock
+
     try:
-        old = RunManifest.load(folder.manifest)
-    except ManifestError as exc:
-        if not settings.overwrite:
-            raise BadInput(
-                f"{exc}; pass --overwrite to replace it or choose another --out"
-            ) from None
-        old = None
-    claimed = [folder.table(t) for t in tables] + [folder.root / p for p in paths]
-    same_run = old is not None and old.identity == identity(settings)
-    if old is not None and not same_run:
-        if not settings.overwrite:
+        newly_locked = lock.hold(folder)
+    except (lock.FolderLocked, lock.FolderNotWritable) as exc:
+        raise BadInput(str(exc)) from None
+    try:
+        try:
+            old = RunManifest.load(folder.manifest)
+            replace = old is not None and old.identity != identity(settings, shards)
+        except ManifestError as exc:
+            if not settings.overwrite:
+                raise BadInput(
+                    f"{exc}; pass --overwrite to replace it or choose another --out"
+                ) from None
+            old, replace = None, True
+        claimed = [folder.table(t) for t in tables] + [folder.root / p for p in paths]
+        if old is not None and replace and not settings.overwrite:
             raise BadInput(
                 f"{folder.root} holds another run (seed {old.seed}, end date {old.end_date}, "
                 f"{old.days} days); pass --overwrite to replace it or choose another --out"
             )
-        claimed += [folder.table(t) for t in old.tables if t in TABLES]
-        claimed += [folder.events, folder.manifest, folder.warehouse, folder.dbt_project]
-        claimed += [folder.anomalies, folder.report]
-    try:
-        folder.claim(dict.fromkeys(claimed), settings.overwrite)
-    except OutputExists as exc:
-        raise BadInput(str(exc)) from None
-    return old if same_run else None
+        if replace:
+            claimed += folder.outputs()
+        if folder.warehouse in claimed:
+            claimed += folder.warehouse_files
+        project_files: set[str] = set()
+        if folder.dbt_project in claimed and folder.dbt_project.is_dir():
+            from jaffle_sim.warehouse.dbt_project import bundled_project_dir
+
+            with contextlib.suppress(FileNotFoundError):
+                src = bundled_project_dir()
+                project_files = {f.relative_to(src).as_posix() for f in src.rglob("*")}
+        try:
+            folder.claim(claimed, settings.overwrite, project_files)
+        except OutputExists as exc:
+            raise BadInput(str(exc)) from None
+    except BaseException:
+        if newly_locked:
+            lock.release(folder.root)
+        raise
+    return None if old is None or replace else old
 
 
 def simulate_to_folder(
@@ -140,6 +157,7 @@ def simulate_to_folder(
     publish_daily: bool,
     warehouse: WarehouseSettings | None = None,
     validation: ValidationPlan | None = None,
+    execution: Execution = Execution(),
     extra_outputs: Sequence[str] = (),
     progress: Progress | None = None,
 ) -> RunResult:
@@ -150,8 +168,8 @@ def simulate_to_folder(
     with anomalies planted. With `warehouse`, dbt loads and tests the tables after every day (and
     the validation tables on the days they are published)."""
     folder = RunFolder(settings.out)
+    k = execution.shards
     training_tables = [t for t in TABLES if t in tables and not is_validation_table(t)]
-    validation_tables = [t for t in TABLES if is_validation_table(t)] if validation else []
     paths = list(extra_outputs)
     if validation is not None:
         paths.append(folder.anomalies.name)
@@ -161,81 +179,134 @@ def simulate_to_folder(
         paths.append(folder.dbt_project.name)
         if not warehouse.profiles_dir:
             paths.append(folder.warehouse.name)
-    old = claim_outputs(settings, folder, [*training_tables, *validation_tables], paths)
+    claimed = [*training_tables, *(TABLE_NAMES if validation else ())]
+    old = claim_outputs(settings, folder, claimed, paths, k)
 
-    seconds: dict[str, float] = {}
-    hooks: dict[str, list[DayHook]] = {"training": [], "validation": []}
-    seeds = CsvSeeds(folder, training_tables, publish_daily) if training_tables else None
-    if seeds is not None:
-        hooks["training"].append(Timed(seeds, "export_csv", seconds))
+    cal = settings.calendar
+    specs = []
+    for flavour, spilled in (("training", training_tables), ("validation", TABLE_NAMES)):
+        if flavour == "validation" and validation is None:
+            continue
+        if flavour == "training" and not training_tables:
+            continue
+        for shard in range(k):
+            specs.append(
+                TaskSpec(
+                    folder.root,
+                    settings.scenario,
+                    cal,
+                    settings.seed,
+                    flavour,
+                    shard,
+                    k,
+                    tuple(spilled),
+                    arrow=flavour == "validation",
+                    event_log=event_log,
+                )
+            )
+    seeds = CsvSeeds(folder, "training", training_tables, k) if training_tables else None
     checked = None
     if validation is not None:
         every = validation.every if warehouse is not None else 0
-        checked = ValidationTables(folder, validation.anomalies, every)
-        hooks["validation"].append(Timed(checked, "export_validation", seconds))
-    logs: dict[str, ParquetEventLog] = {}
-    if event_log:
-        for flavour in hooks:
-            if hooks[flavour]:
-                logs[flavour] = ParquetEventLog(folder)
-                hooks[flavour].append(Timed(logs[flavour], "export_event_log", seconds))
+        checked = ValidationTables(folder, validation.anomalies, every, settings.seed, cal, k)
     dbt = Warehouse(folder, warehouse, seeds, checked) if warehouse is not None else None
     after: list[AfterDay] = [dbt] if dbt is not None else []
 
-    cal = settings.calendar
-    sims = [Simulation(settings.scenario, cal, settings.seed, f) for f in hooks if hooks[f]]
-    runner = Runner(sims, hooks)
-    manifest = RunManifest(command, identity(settings), cal.start_date.isoformat())
+    manifest = RunManifest(command, identity(settings, k), cal.start_date.isoformat())
     if old is not None:  # the same run: keep the tables an earlier command wrote
-        manifest.tables = {k: v for k, v in old.tables.items() if k not in tables}
+        manifest.tables = {n: t for n, t in old.tables.items() if n not in tables}
+    seconds: dict[str, float] = {}
+    rows: dict[str, int] = {}
 
-    def table_rows() -> dict[str, int]:
-        rows = seeds.row_counts() if seeds else {}
-        return {**rows, **(checked.rows if checked else {})}
+    @contextlib.contextmanager
+    def timed(name: str) -> Iterator[None]:
+        t0 = time.perf_counter()
+        yield
+        seconds[name] = seconds.get(name, 0.0) + time.perf_counter() - t0
 
     def set_rows() -> None:
-        rows = table_rows()
-        manifest.set_rows(rows, {name: folder.table_relpath(name) for name in rows})
+        current = {n: rows.get(n, 0) for n in training_tables} | (checked.rows if checked else {})
+        manifest.set_rows(current, {name: folder.table_relpath(name) for name in current})
 
     t0 = time.perf_counter()
     manifest.dump(folder.manifest)
+    executor = make_executor(execution.executor, execution.workers, execution.scheduler)
     try:
+        with timed("simulate"):
+            executor.start(specs)
         for hook in after:
             hook.start()
-        for day, events in runner.days():
-            record = DayRecord(day.date.isoformat(), {f: e.counts() for f, e in events.items()})
+        for day in cal:
+            with timed("simulate"):
+                days = executor.step(day.index)
+            record = DayRecord(day.date.isoformat(), _events_per_flavour(days))
+            rows = _rows(days)
+            last = day.index == cal.days - 1
+            if seeds is not None and (publish_daily or last):
+                with timed("publish_csv"):
+                    seeds.publish(rows)
+            if checked is not None and checked.due(day):
+                with timed("publish_validation"):
+                    checked.publish(day.date)
             for hook in after:
-                t1 = time.perf_counter()
-                hook.after_day(day, record)
-                seconds["dbt"] = seconds.get("dbt", 0.0) + time.perf_counter() - t1
+                with timed("dbt"):
+                    hook.after_day(day, record)
             manifest.daily.append(record)
             set_rows()
             manifest.timings_seconds = _rounded(seconds)
             manifest.dump(folder.manifest)
             if progress is not None:
                 progress(day, record)
+        logged = executor.end()
         for hook in after:
             hook.end()
     except BaseException as exc:
-        manifest.status = "failed"
-        manifest.error = f"{type(exc).__name__}: {exc}"
+        from jaffle_sim.interrupts import describe, is_interrupt
+
+        manifest.status = "interrupted" if is_interrupt(exc) else "failed"
+        manifest.error = describe(exc)
         manifest.dump(folder.manifest)
         raise
+    finally:
+        executor.close()
+    shutil.rmtree(folder.staging, ignore_errors=True)
     seconds["total"] = time.perf_counter() - t0
-    seconds["simulation"] = seconds["total"] - sum(v for k, v in seconds.items() if k != "total")
-    events_total: dict[str, int] = {}
-    for sim in sims:
-        for kind, n in sim.totals.items():
-            events_total[kind] = events_total.get(kind, 0) + n
+    totals: dict[str, int] = {}
+    log_rows: dict[str, dict[str, int]] = {}
+    for spec, kinds in zip(specs, logged):
+        flavour_rows = log_rows.setdefault(spec.flavour, {})
+        for kind, n in kinds.items():
+            flavour_rows[kind] = flavour_rows.get(kind, 0) + n
+    for record in manifest.daily:
+        for counts in record.events.values():
+            for kind, n in counts.items():
+                totals[kind] = totals.get(kind, 0) + n
     set_rows()
-    if logs:
-        manifest.event_log = {f: log.rows for f, log in logs.items() if any(log.rows.values())}
-    result = RunResult(folder, manifest, events_total, seconds, dbt.results if dbt else [])
+    if event_log:
+        manifest.event_log = {f: r for f, r in log_rows.items() if any(r.values())}
+    result = RunResult(folder, manifest, totals, seconds, dbt.results if dbt else [])
     manifest.status = "complete"
     manifest.timings_seconds = _rounded(seconds)
     manifest.dbt_ok = result.dbt_ok if dbt is not None else None
     manifest.dump(folder.manifest)
     return result
+
+
+def _events_per_flavour(days: list[TaskDay]) -> dict[str, dict[str, int]]:
+    out: dict[str, dict[str, int]] = {}
+    for d in days:
+        counts = out.setdefault(d.flavour, {})
+        for kind, n in d.events.items():
+            counts[kind] = counts.get(kind, 0) + n
+    return out
+
+
+def _rows(days: list[TaskDay]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for d in days:
+        for name, n in d.rows.items():
+            out[name] = out.get(name, 0) + n
+    return out
 
 
 def _rounded(seconds: dict[str, float]) -> dict[str, float]:

@@ -81,7 +81,7 @@ class Tables:
         )
 
     def events(self, kind: str, flavour: str = "training") -> pd.DataFrame:
-        return pd.read_parquet(self.root / "events" / kind, filters=[("flavour", "==", flavour)])
+        return pd.read_parquet(self.root / "events" / f"kind={kind}", filters=[("flavour", "==", flavour)])
 
 
 @pytest.fixture(scope="session")

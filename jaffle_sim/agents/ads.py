@@ -41,6 +41,30 @@ class PlatformBehaviour:
     def __post_init__(self) -> None:
         rule.validate(self)
 
+    def steady_state(self, draws: int = 100_000) -> SteadyState:
+        """What the platform's ads come to once launches and ends balance (a fixed sample of the
+        distributions, so the same every time): ads running a day, their mean daily spend and
+        the first-touch clicks they buy a day, at growth 1 and an average audience."""
+        rng = np.random.default_rng(0)
+        duration = np.maximum(1, np.rint(self.duration_days.sample(rng, draws)))
+        budget = np.maximum(1, np.rint(self.daily_budget_cents.sample(rng, draws)))
+        ctr = np.clip(self.ctr.sample(rng, draws), 0.0, 1.0)
+        cpm = np.maximum(1, np.rint(self.cpm_cents.sample(rng, draws)))
+        running = self.launches_per_day * float(duration.mean())
+        spend = float(budget.mean()) * self.spend_pacing.mean
+        clicks_per_spend = float(np.mean(ctr / cpm)) * 1000.0
+        return SteadyState(running, spend, running * spend * clicks_per_spend)
+
+
+@dataclass(frozen=True)
+class SteadyState:
+    """A platform in steady state: `running_ads` a day (launches a day times the mean life),
+    `spend_per_ad_cents` a day and `first_clicks_per_day`, at growth 1 and an average audience."""
+
+    running_ads: float
+    spend_per_ad_cents: float
+    first_clicks_per_day: float
+
 
 @dataclass(frozen=True)
 class Clicks:
@@ -83,13 +107,15 @@ class AdPlatform:
 
     # -- life cycle -------------------------------------------------------------------------
     def warm_start(self) -> None:
-        """Ads already running on day 0: launches over the longest possible duration before it."""
+        """Ads already running on day 0, as in steady state: the same launches a day over the
+        longest duration before it (for an unbounded duration, one that 1 ad in 10,000
+        outlives), of which those still running on day 0 stay. Day 0 then has as many running
+        ads as any later day, on average."""
         b = self.behaviour
-        longest = (
-            int(np.ceil(b.duration_days.support[1]))
-            if np.isfinite(b.duration_days.support[1])
-            else 120
-        )
+        high = b.duration_days.support[1]
+        if not np.isfinite(high):
+            high = float(np.quantile(b.duration_days.sample(np.random.default_rng(0), 100_000), 0.9999))
+        longest = int(np.ceil(high))
         n = self.rng.poisson(b.launches_per_day * longest)
         start = np.sort(self.rng.integers(-longest, 0, n))
         self._launch(start)

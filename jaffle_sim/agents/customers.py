@@ -5,6 +5,10 @@ Repeat buying follows the "buy till you die" picture: each customer has a person
 probability of stopping after any order. When a need arises (on a day weighted by the weekly
 rhythm) the customer opens a session (organic, or through a retargeting ad) at a time of day drawn
 from the visit profile, and orders 1-24 h later as `OrderTiming` says.
+
+The shop has a past: the customers who exist on day 0 signed up before it at the rate at which the
+shop acquires customers in its first days (the same level, growth curve and weekly rhythm), over
+as many days as that takes, so a daily count of sign-ups shows no edge at day 0.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import simpy
 
 from jaffle_sim import behaviour as rule
 from jaffle_sim.agents.order_timing import OrderTiming
+from jaffle_sim.agents.quality import Defects
 from jaffle_sim.clock import DAY
 from jaffle_sim.distributions import Buffered, Distribution
 from jaffle_sim.events import CHANNELS, ORGANIC, CustomerChurned, EventLog, SignedUp
@@ -28,15 +33,19 @@ from jaffle_sim.mixes import HourProfile, Mix
 
 @dataclass(frozen=True)
 class CustomerBehaviour:
-    """Repeat purchase, churn and identity details of customers."""
+    """Repeat purchase, churn and identity details of customers.
+
+    `existing_customers` are the customers who buy on day 0; they signed up before it at the
+    shop's daily acquisition rate, over at most `existing_history_days` days (those left when
+    that limit is reached, or all of them when the shop acquires nobody, spread evenly over the
+    limit)."""
 
     existing_customers: int = field(metadata=rule.count())
-    existing_history_days: int = field(metadata=rule.count())
+    existing_history_days: int = field(metadata=rule.count(minimum=1))
     purchase_rate_per_day: Distribution = field(metadata=rule.distribution(non_negative=True))
     churn_after_order: Distribution = field(metadata=rule.distribution(probability=True))
     repeat_channels: Mix = field(metadata=rule.mix(labels=CHANNELS, what="channel"))
     no_first_order_share: float = field(metadata=rule.probability())
-    email_missing_share: float = field(metadata=rule.probability())
 
     def __post_init__(self) -> None:
         rule.validate(self)
@@ -73,9 +82,13 @@ class Customers:
         log: EventLog,
         place_order: Callable[[float, int, str, bool], int],
         open_session: Callable[[float, int, int, str], str],
+        defects: Defects | None = None,
     ):
         self.behaviour = b = behaviour
         self.rng = rng
+        self.defects = defects  # the noise floor (None: clean data)
+        self.visit_hours = visit_hours
+        self.weekly = np.asarray(weekly, dtype=float) / np.mean(weekly)
         self.names = names
         self.log = log
         self.place_order = place_order
@@ -85,6 +98,9 @@ class Customers:
         self._weekday_accept = (w / w.max()).tolist()
         self._weekly_peak = float(w.max() / w.mean())
         self.next_id = 1
+        # The number in an email: the customer id as the whole shop knows it (a shard's ids are
+        # relabelled after the day; see simulation/shards.py).
+        self.email_number: Callable[[int], int] = int
         self.active = 0
         self._u = Buffered(rng.random)
         self._rate = Buffered(lambda n: b.purchase_rate_per_day.sample(rng, n), size=256)
@@ -108,8 +124,11 @@ class Customers:
         self.next_id += 1
         first, last = self.names()
         email = None
-        if self._u() >= self.behaviour.email_missing_share:
-            email = f"{_slug(first)}.{_slug(last)}{customer_id}@example.com"
+        missing = self.defects.quality.missing_email_share if self.defects else 0.0
+        if self._u() >= missing:
+            email = f"{_slug(first)}.{_slug(last)}{self.email_number(customer_id)}@example.com"
+        if self.defects is not None and self.defects.blank_first_name():
+            first = ""  # the form's field left empty (the email still has the name)
         password = hashlib.sha256(self._salt().to_bytes(8, "little")).hexdigest()
         self.log.record(
             SignedUp(
@@ -129,14 +148,44 @@ class Customers:
         env.process(self.life(env, customer_id, new, rate, churn))
         return customer_id
 
-    def sign_up_existing(self, env: simpy.Environment, first_visitor_id: int) -> int:
-        """Customers acquired before day 0 (ids 1..n), returns how many visitor ids they use."""
-        b = self.behaviour
-        n = b.existing_customers
-        ages = np.sort(self.rng.uniform(0, b.existing_history_days * DAY, n))[::-1]
+    def sign_up_existing(
+        self,
+        env: simpy.Environment,
+        first_visitor_id: int,
+        signups_per_day: float = 0.0,
+        growth_per_30_days: float = 0.0,
+    ) -> int:
+        """Customers acquired before day 0 (ids 1..n in sign-up order); returns how many visitor
+        ids they use. `signups_per_day` is the shop's expected acquisition rate at growth 1 on an
+        average weekday (the rate of its first days); the history follows it back in time."""
+        n = self.behaviour.existing_customers
+        times = self.history(n, signups_per_day, growth_per_30_days)
         for i in range(n):
-            self.sign_up(env, NewCustomer(first_visitor_id + i, None, -int(ages[i]) - 1))
+            self.sign_up(env, NewCustomer(first_visitor_id + i, None, int(times[i])))
         return n
+
+    def history(self, n: int, signups_per_day: float, growth_per_30_days: float) -> np.ndarray:
+        """Sign-up times (seconds, ascending, all before day 0) of `n` customers who joined
+        before day 0: day by day backwards from day -1, Poisson counts around the daily rate
+        (growth curve, weekly rhythm), at clock times from the visit profile; at most
+        `existing_history_days` days, the remainder spread evenly over them."""
+        limit = self.behaviour.existing_history_days
+        days: list[np.ndarray] = []
+        placed, day = 0, -1
+        rate = signups_per_day
+        while placed < n and day >= -limit and rate > 0:
+            mean = rate * (1.0 + growth_per_30_days) ** (day / 30.0)
+            mean *= self.weekly[(self.start_weekday + day) % 7]
+            k = min(int(self.rng.poisson(mean)), n - placed)
+            days.append(np.full(k, day, dtype=np.int64))
+            placed += k
+            day -= 1
+        rest = n - placed
+        days.append(-self.rng.integers(1, limit + 1, rest))
+        day_of = np.concatenate(days)
+        clock = self.visit_hours.sample_hours(self.rng, n) * 3600.0
+        at = np.minimum(day_of * DAY + clock.astype(np.int64), -1)
+        return np.sort(at)
 
     # -- life -------------------------------------------------------------------------------------
     def life(

@@ -16,15 +16,37 @@ from jaffle_sim.distributions import Distribution, DistributionError, finite
 from jaffle_sim.mixes import HourProfile
 
 
+# Calibration of the draw to the order-hour profile: session start times on a 5-minute grid,
+# fixed-point rounds and the largest change of an hour's share at which it stops.
+_GRID = (np.arange(24 * 12) + 0.5) / 12
+_ROUNDS = 500
+_TOLERANCE = 1e-9
+
+
+@dataclass(frozen=True)
+class Tilt:
+    """How `OrderTiming` draws for sessions whose start times follow a given profile (from
+    `OrderTiming.tilt_for`): `share` weighs the session's day against the next, and `draw_hours`
+    are the hour weights used within the chosen day's window."""
+
+    share: float
+    draw_hours: HourProfile
+
+
 @dataclass(frozen=True)
 class OrderTiming:
     """When an order follows the session that led to it: `min_gap_hours`..`max_gap_hours` later,
-    at a clock time drawn from `order_hours` on either the session's calendar day or the next.
+    on either the session's calendar day or the next, so that `same_day_share` of the orders fall
+    on their session's day and the orders' clock hours follow `order_hours`.
 
-    Which day is tilted by how much of the order-hour profile each day's window holds (a session
-    at 22:30 leaves little of today's profile, so its order mostly comes tomorrow), with a tilt
-    solved so that `same_day_share` of the orders fall on their session's day when session start
-    times follow the profile given to `tilt_for`.
+    `order_hours` is an outcome: the hours at which orders are placed, given sessions whose start
+    times follow the profile handed to `tilt_for` (the scenario's `traffic.visit_hours`). An
+    order can only fall in the window its session leaves (a session at 09:00 cannot lead to an
+    order at 09:30), which would make orders later and flatter than a profile drawn from as is;
+    `tilt_for` therefore calibrates the weights it draws with within each window, and the tilt
+    between the two days (a session at 22:30 leaves little of today, so its order mostly comes
+    tomorrow), until the orders of such sessions land on `order_hours` with `same_day_share` on
+    the session's day.
 
     Alternatively `gap_hours`, any distribution of the delay in hours, replaces that model: the
     delay is drawn from it (kept within the gap bounds) whatever the session's time of day, and
@@ -46,9 +68,8 @@ class OrderTiming:
                 field="max_gap_hours",
             )
 
-    def _windows(self, h: np.ndarray) -> tuple[np.ndarray, ...]:
-        """Order clock-time windows and their profile mass, same day and next day."""
-        prof = self.order_hours
+    def _windows(self, h: np.ndarray, prof: HourProfile) -> tuple[np.ndarray, ...]:
+        """Order clock-time windows and their mass under `prof`, same day and next day."""
         lo_same = np.minimum(h + self.min_gap_hours, 24.0)
         hi_same = np.minimum(24.0, h + self.max_gap_hours)
         lo_next = np.maximum(0.0, h + self.min_gap_hours - 24.0)
@@ -63,12 +84,9 @@ class OrderTiming:
         total = a + b
         return np.divide(a, total, out=(mass_same > 0).astype(float), where=total > 0)
 
-    def tilt_for(self, session_hours: HourProfile) -> float:
-        """The tilt that gives `same_day_share` for sessions starting as `session_hours` says."""
-        grid = (np.arange(24 * 12) + 0.5) / 12  # every 5 minutes
-        weight = np.asarray(session_hours.weights)[grid.astype(int)]
-        weight = weight / weight.sum()
-        *_, mass_same, mass_next = self._windows(grid)
+    def _solve_share(self, weight: np.ndarray, prof: HourProfile) -> float:
+        """The tilt that gives `same_day_share` for sessions on the grid weighted by `weight`."""
+        *_, mass_same, mass_next = self._windows(_GRID, prof)
         lo, hi = 0.0, 1.0
         for _ in range(60):
             mid = (lo + hi) / 2
@@ -76,19 +94,61 @@ class OrderTiming:
             lo, hi = (mid, hi) if share < self.same_day_share else (lo, mid)
         return (lo + hi) / 2
 
+    def _order_hour_shares(self, weight: np.ndarray, tilt: Tilt) -> np.ndarray:
+        """Share of the orders in each clock hour, for sessions on the grid weighted by
+        `weight`, drawing as `tilt` says."""
+        prof = tilt.draw_hours
+        lo_s, hi_s, lo_n, hi_n, m_s, m_n = self._windows(_GRID, prof)
+        p = self._p_same(tilt.share, m_s, m_n)
+        edges = np.arange(25.0)[None, :]
+
+        def within(lo: np.ndarray, hi: np.ndarray, mass: np.ndarray) -> np.ndarray:
+            cum = prof.cdf(np.clip(edges, lo[:, None], hi[:, None]))
+            per_hour = np.diff(cum, axis=1)
+            return np.divide(per_hour, mass[:, None], out=np.zeros_like(per_hour), where=mass[:, None] > 0)
+
+        shares = p[:, None] * within(lo_s, hi_s, m_s) + (1 - p)[:, None] * within(lo_n, hi_n, m_n)
+        return np.asarray(weight @ shares)
+
+    def tilt_for(self, session_hours: HourProfile) -> Tilt:
+        """How to draw for sessions starting as `session_hours` says: the tilt that gives
+        `same_day_share` and the in-window weights that put the orders on `order_hours`
+        (a fixed point: each round scales every hour's weight by target share / realised share,
+        then solves the tilt again). Hours the windows cannot reach (with `same_day_share` 0 or
+        1) keep their weight; the other hours then match as closely as the windows allow."""
+        weight = np.asarray(session_hours.weights)[_GRID.astype(int)]
+        weight = weight / weight.sum()
+        target = np.asarray(self.order_hours.weights, dtype=float)
+        target = target / target.sum()
+        draw = target.copy()
+        tilt = Tilt(self._solve_share(weight, self.order_hours), self.order_hours)
+        if self.gap_hours is not None:
+            return tilt
+        for _ in range(_ROUNDS):
+            realised = self._order_hour_shares(weight, tilt)
+            if np.max(np.abs(realised - target)) < _TOLERANCE:
+                break
+            scale = np.divide(target, realised, out=np.ones_like(target), where=realised > 0)
+            draw = draw * scale
+            draw = draw / draw.sum()
+            prof = HourProfile(tuple(draw.tolist()))
+            tilt = Tilt(self._solve_share(weight, prof), prof)
+        return tilt
+
     def sample_gap_seconds(
-        self, rng: np.random.Generator, session_clock_hours: np.ndarray, tilt: float
+        self, rng: np.random.Generator, session_clock_hours: np.ndarray, tilt: Tilt
     ) -> np.ndarray:
         """Seconds from each session start (clock time in hours, 0-24) to its order."""
         h = np.asarray(session_clock_hours, dtype=float)
         if self.gap_hours is not None:
             drawn = self.gap_hours.sample(rng, len(h))
             return np.clip(drawn, self.min_gap_hours, self.max_gap_hours) * 3600.0
-        lo_same, hi_same, lo_next, hi_next, mass_same, mass_next = self._windows(h)
-        same = rng.random(len(h)) < self._p_same(tilt, mass_same, mass_next)
+        prof = tilt.draw_hours
+        lo_same, hi_same, lo_next, hi_next, mass_same, mass_next = self._windows(h, prof)
+        same = rng.random(len(h)) < self._p_same(tilt.share, mass_same, mass_next)
         lo = np.where(same, lo_same, lo_next)
         hi = np.where(same, hi_same, hi_next)
-        clock = self.order_hours.sample_between(rng, lo, hi)
+        clock = prof.sample_between(rng, lo, hi)
         gap_hours = np.where(same, clock - h, clock + 24.0 - h)
         return gap_hours * 3600.0
 

@@ -4,6 +4,9 @@ An order is `placed`, then `shipped`, then `completed`; a share of completed ord
 (`return_pending`, then `returned`). The shop plans each order's timeline when it is placed and
 records every status change on the day it happens, so a table written on a given day shows each
 order's status as of that day.
+
+With the noise floor (`Defects`), a few orders are covered in full by a coupon (amount 0, one
+`coupon` payment of 0) and a few rows arrive late, with the next day's file.
 """
 
 from __future__ import annotations
@@ -14,10 +17,14 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from jaffle_sim import behaviour as rule
+from jaffle_sim.agents.quality import Defects
 from jaffle_sim.clock import DAY, HOUR
 from jaffle_sim.distributions import Buffered, Distribution
 from jaffle_sim.events import PAYMENT_METHODS, EventLog, OrderPlaced, PaymentMade
 from jaffle_sim.mixes import Mix
+
+
+COUPON = "coupon"  # the payment method of an order covered in full by a coupon
 
 
 @dataclass(frozen=True)
@@ -48,9 +55,16 @@ class ShopBehaviour:
 class Shop:
     """Order book of the shop; customers call `place_order`, the runner calls `close_day`."""
 
-    def __init__(self, behaviour: ShopBehaviour, rng: np.random.Generator, log: EventLog):
+    def __init__(
+        self,
+        behaviour: ShopBehaviour,
+        rng: np.random.Generator,
+        log: EventLog,
+        defects: Defects | None = None,
+    ):
         b = self.behaviour = behaviour
         self.log = log
+        self.defects = defects  # the noise floor (None: clean data)
         self._next_order = 1
         self._next_payment = 1
         self._pending: dict[int, list[tuple[int, int, str]]] = defaultdict(list)
@@ -69,15 +83,20 @@ class Shop:
         self._next_order += 1
         t = int(at)
         amount = max(1, round(self._amount()))
-        self.log.record(OrderPlaced(order_id, customer_id, t, amount, session_id, first))
         if amount > 1 and self._u() < self.behaviour.second_payment_share:
             first_part = min(amount - 1, max(1, int(amount * (0.2 + 0.6 * self._u()))))
             parts: tuple[int, ...] = (first_part, amount - first_part)
         else:
             parts = (amount,)
-        for part in parts:
-            method = self._methods[self._method()]
-            self.log.record(PaymentMade(self._next_payment, order_id, method, part, t))
+        methods = [self._methods[self._method()] for _ in parts]
+        delay = 0
+        if self.defects is not None:
+            if self.defects.zero_amount_order():  # a full-value coupon: nothing to pay
+                amount, parts, methods = 0, (0,), [COUPON]
+            delay = self.defects.delivery_delay(t)
+        self.log.record(OrderPlaced(order_id, customer_id, t, amount, session_id, first, delay))
+        for part, method in zip(parts, methods):
+            self.log.record(PaymentMade(self._next_payment, order_id, method, part, t, delay))
             self._next_payment += 1
         shipped = t + max(1, int(self._ship() * HOUR))
         completed = shipped + max(1, int(self._deliver() * HOUR))

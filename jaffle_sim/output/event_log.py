@@ -1,9 +1,10 @@
-"""The Parquet event log: a day-tick hook writing each day's events, one file per kind and day.
+"""The Parquet event log: a day-tick hook writing each day's events, a file per kind and day.
 
-Layout: `events/<kind>/flavour=<flavour>/date=<YYYY-MM-DD>/part-0.parquet` (hive partitions, so
-`pandas.read_parquet("OUT/events/order_placed")` or DuckDB's `read_parquet(...,
-hive_partitioning=true)` load a kind across days). `*_at` columns are UTC timestamps, day numbers
-are dates, money stays in integer cents.
+Layout: `events/kind=<kind>/flavour=<flavour>/date=<YYYY-MM-DD>/part-<shard>.parquet` (Hive
+partitions: `pandas.read_parquet("OUT/events/kind=order_placed")` loads a kind across days, and
+DuckDB's `read_parquet('OUT/events/*/*/*/*.parquet', hive_partitioning = true, union_by_name =
+true)` every kind). Each shard of a run writes its own part, so shards never share a file.
+`*_at` columns are UTC timestamps, day numbers are dates, money stays in integer cents.
 """
 
 from __future__ import annotations
@@ -46,8 +47,9 @@ SCHEMAS: dict[str, pa.Schema] = {
 class ParquetEventLog:
     """Writes one flavour's events to the event log, a file per kind and day."""
 
-    def __init__(self, folder: RunFolder):
+    def __init__(self, folder: RunFolder, shard: int = 0):
         self.folder = folder
+        self.shard = shard
         self.rows: dict[str, int] = dict.fromkeys(EVENT_TYPES, 0)
         self._epoch = 0
         self._flavour = "training"
@@ -62,7 +64,7 @@ class ParquetEventLog:
             if n == 0:
                 continue
             table = event_table(kind, events[kind], self._epoch)
-            path = self.folder.event_part(kind, self._flavour, day.date.isoformat())
+            path = self.folder.event_part(kind, self._flavour, day.date.isoformat(), self.shard)
             with atomic_file(path, durable=False) as fh:
                 pq.write_table(table, fh, compression="zstd")
             self.rows[kind] += n

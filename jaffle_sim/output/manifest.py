@@ -54,6 +54,7 @@ class RunIdentity:
     end_date: str
     days: int
     scenario: dict[str, Any]
+    shards: int = 1
 
 
 @dataclass
@@ -142,6 +143,7 @@ class RunManifest:
             "seed": ident.seed,
             "end_date": ident.end_date,
             "days": ident.days,
+            "shards": ident.shards,
             "start_date": self.start_date,
             "versions": self.versions,
             "platform": self.platform,
@@ -162,7 +164,11 @@ class RunManifest:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> RunManifest:
         identity = RunIdentity(
-            int(data["seed"]), str(data["end_date"]), int(data["days"]), dict(data["scenario"])
+            int(data["seed"]),
+            str(data["end_date"]),
+            int(data["days"]),
+            dict(data["scenario"]),
+            int(data.get("shards", 1)),
         )
         log = data.get("event_log")
         status = str(data.get("status", "running"))

@@ -85,7 +85,7 @@ class RunData:
             raise RunDataError(f"{folder.manifest}: cannot read the run: {exc}") from None
         days = manifest.days
         events = {kind: _on_clock(read_events(folder, kind, flavour), start) for kind in SCHEMAS}
-        logged = sorted(folder.events.glob(f"*/flavour={flavour}/date=*"))
+        logged = sorted(folder.events.glob(f"kind=*/flavour={flavour}/date=*"))
         if not logged:
             raise RunDataError(
                 f"{out}: no {flavour} event log under {folder.events.name}/ (write one with "

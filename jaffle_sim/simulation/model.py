@@ -3,6 +3,7 @@ agents together (Mesa style: agents reach shared things through what the model h
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
 import numpy as np
@@ -18,6 +19,7 @@ from jaffle_sim.clock import Calendar
 from jaffle_sim.distributions import Buffered
 from jaffle_sim.events import PLATFORMS, EventLog
 from jaffle_sim.simulation.scenario import Scenario
+from jaffle_sim.simulation.shards import ONE_SHARD, Shard
 from jaffle_sim.simulation.streams import Streams
 
 # Customers' names are drawn from this many first and last names made by Faker (with its
@@ -25,12 +27,20 @@ from jaffle_sim.simulation.streams import Streams
 NAME_POOL = 1_000
 
 
-def name_source(streams: Streams) -> Callable[[], tuple[str, str]]:
-    """A draw of (first name, last name) from the run's own Faker and names stream."""
+@functools.lru_cache(maxsize=4)
+def name_pool(seed: int, flavour: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The run's pool of first and last names, made by its own Faker (seeded from the run's
+    names stream, shared by all shards of the run: a vocabulary, not behaviour)."""
     faker = Faker("en_US")
-    faker.seed_instance(streams.integer_seed("names"))
-    firsts = [faker.first_name() for _ in range(NAME_POOL)]
-    lasts = [faker.last_name() for _ in range(NAME_POOL)]
+    faker.seed_instance(Streams(seed, flavour).integer_seed("names"))
+    firsts = tuple(faker.first_name() for _ in range(NAME_POOL))
+    lasts = tuple(faker.last_name() for _ in range(NAME_POOL))
+    return firsts, lasts
+
+
+def name_source(streams: Streams) -> Callable[[], tuple[str, str]]:
+    """A draw of (first name, last name) from the run's name pool with the names stream."""
+    firsts, lasts = name_pool(streams.seed, streams.flavour)
     rng = streams.generator("names", 1)
     pick = Buffered(lambda n: rng.integers(0, NAME_POOL, (n, 2)))
     return lambda: (firsts[(p := pick())[0]], lasts[p[1]])
@@ -45,11 +55,16 @@ class ShopModel:
     """One flavour of the simulated shop over a calendar."""
 
     def __init__(
-        self, scenario: Scenario, calendar: Calendar, seed: int, flavour: str = "training"
+        self,
+        scenario: Scenario,
+        calendar: Calendar,
+        seed: int,
+        flavour: str = "training",
+        shard: Shard = ONE_SHARD,
     ):
         self.scenario = s = scenario
         self.calendar = calendar
-        self.streams = streams = Streams(seed, flavour)
+        self.streams = streams = Streams(seed, flavour, shard.index, shard.count)
         self.env = env = simpy.Environment()
         self.log = log = EventLog()
         self._growth, self._audience = self._demand_curve(streams.generator("demand"))
@@ -74,6 +89,7 @@ class ShopModel:
             self.shop.place_order,
             self.desk.open,
         )
+        self.customers.email_number = shard.global_id
         existing = self.customers.sign_up_existing(env, first_visitor_id=1)
         self.visitors = Visitors(
             s.traffic,

@@ -12,19 +12,27 @@ from jaffle_sim.events import DayEvents
 from jaffle_sim.simulation.hooks import DayHook, RunInfo
 from jaffle_sim.simulation.model import ShopModel
 from jaffle_sim.simulation.scenario import Scenario
+from jaffle_sim.simulation.shards import ONE_SHARD, Shard
 
 # Every this many simulated days the collector also sweeps the oldest generation.
 FULL_COLLECTION_DAYS = 30
 
 
 class Simulation:
-    """A simulated shop over `calendar`, for one seed and flavour."""
+    """A simulated shop over `calendar`, for one seed and flavour (and one shard of the shop:
+    `scenario` is the whole shop's; the shard simulates its part of it)."""
 
     def __init__(
-        self, scenario: Scenario, calendar: Calendar, seed: int, flavour: str = "training"
+        self,
+        scenario: Scenario,
+        calendar: Calendar,
+        seed: int,
+        flavour: str = "training",
+        shard: Shard = ONE_SHARD,
     ):
         self.info = RunInfo(seed=seed, flavour=flavour, calendar=calendar, scenario=scenario)
-        self.model = ShopModel(scenario, calendar, seed, flavour)
+        self.shard = shard
+        self.model = ShopModel(shard.scenario(scenario), calendar, seed, flavour, shard)
 
     def step(self, day: SimDay) -> DayEvents:
         """Simulate `day` and return its events (the log starts empty again).
@@ -41,7 +49,7 @@ class Simulation:
             if was_enabled:
                 gc.enable()
         gc.collect(1 if day.index % FULL_COLLECTION_DAYS else 2)
-        return self.model.log.drain()
+        return self.shard.relabel(self.model.log.drain())
 
     @property
     def totals(self) -> dict[str, int]:
@@ -66,22 +74,32 @@ class Runner:
             sim.info.flavour: list(hooks.get(sim.info.flavour, ())) for sim in simulations
         }
 
-    def days(self) -> Iterator[tuple[SimDay, dict[str, DayEvents]]]:
-        """Run every day: each flavour's hooks see its events, then the day is yielded with the
-        events of every flavour. The hooks' `end` runs after the last day."""
+    def start(self) -> None:
         for sim in self.simulations:
             for hook in self.hooks[sim.info.flavour]:
                 hook.start(sim.info)
-        for day in self.calendar:
-            events = {}
-            for sim in self.simulations:
-                events[sim.info.flavour] = day_events = sim.step(day)
-                for hook in self.hooks[sim.info.flavour]:
-                    hook.day(day, day_events)
-            yield day, events
+
+    def step(self, day: SimDay) -> dict[str, DayEvents]:
+        """Simulate `day` in every flavour; each flavour's hooks see its events."""
+        events = {}
+        for sim in self.simulations:
+            events[sim.info.flavour] = day_events = sim.step(day)
+            for hook in self.hooks[sim.info.flavour]:
+                hook.day(day, day_events)
+        return events
+
+    def end(self) -> None:
         for sim in self.simulations:
             for hook in self.hooks[sim.info.flavour]:
                 hook.end()
+
+    def days(self) -> Iterator[tuple[SimDay, dict[str, DayEvents]]]:
+        """Run every day (`start`, `step` per day, `end`), yielding each day with the events of
+        every flavour."""
+        self.start()
+        for day in self.calendar:
+            yield day, self.step(day)
+        self.end()
 
     def run(self) -> dict[str, dict[str, int]]:
         """Run to the end; returns the events of each kind per flavour."""

@@ -19,6 +19,7 @@ from jaffle_sim import behaviour as rule
 from jaffle_sim.agents.ads import PlatformBehaviour
 from jaffle_sim.agents.customers import CustomerBehaviour
 from jaffle_sim.agents.order_timing import OrderTiming
+from jaffle_sim.agents.quality import DataQuality
 from jaffle_sim.agents.sessions import TrafficBehaviour
 from jaffle_sim.agents.shop import ShopBehaviour
 from jaffle_sim.agents.visitors import JourneyBehaviour
@@ -68,6 +69,7 @@ class Scenario:
     ads: Mapping[str, PlatformBehaviour]
     customers: CustomerBehaviour
     shop: ShopBehaviour
+    quality: DataQuality  # the noise floor of realistic defects (agents/quality.py)
 
     def __post_init__(self) -> None:
         if sorted(self.ads) != sorted(PLATFORMS):
@@ -229,8 +231,15 @@ def _number(value: Any) -> float:
 
 # -- the default scenario -----------------------------------------------------------------------
 
-# Relative weight of each hour (0-23 UTC). Orders peak at lunch (the original jaffle shop profile);
-# visits come earlier in the day, so that most orders follow their session on the same day.
+# Relative weight of each hour (0-23 UTC). Two profiles, two roles:
+# - VISIT_HOURS is `traffic.visit_hours`, an input: the start times of arriving visitors' first
+#   touches and of the sessions customers open when a need arises (returning visitors come back
+#   after `journey.return_delay_hours`, at any hour).
+# - ORDER_HOURS is `journey.order_timing.order_hours`, an outcome: the clock hours at which orders
+#   are placed. Each order falls 1-24 h after its session; the model calibrates its draw within
+#   that window so that orders of sessions following the visit profile land on this profile.
+# Orders peak at lunch (the original jaffle shop profile); visits come earlier in the day, so that
+# most orders follow their session on the same day.
 ORDER_HOURS = (1, 1, 1, 1, 1, 2, 3, 4, 5, 6, 7, 8, 9, 8, 7, 6, 5, 4, 3, 2, 2, 1, 1, 1)
 VISIT_HOURS = (1, 1, 1, 1, 1, 2, 4, 6, 8, 9, 9, 8, 7, 6, 5, 5, 5, 5, 5, 5, 4, 3, 2, 1)
 CAMPAIGNS = Mix(
@@ -318,7 +327,6 @@ def default_scenario() -> Scenario:
                 {"organic": 0.72, "google": 0.1, "facebook": 0.1, "instagram": 0.08}
             ),
             no_first_order_share=0.05,
-            email_missing_share=0.01,
         ),
         shop=ShopBehaviour(
             order_amount_cents=LogNormal(median=1_800, sigma=0.45, low=300, high=12_000),
@@ -331,5 +339,17 @@ def default_scenario() -> Scenario:
             return_share=0.06,
             return_request_days=Uniform(1, 10),
             return_processing_days=Uniform(1, 6),
+        ),
+        # The noise floor, in both flavours (shares per sign-up, order or session; 0 turns one
+        # off): about 1 sign-up in 100 without an email and 1 in 50 without a first name, 1
+        # order in 100 covered in full by a coupon (amount 0) and 1 in 100 arriving with the next
+        # day's file (0-6 h after midnight), 1 session in 200 delivered twice.
+        quality=DataQuality(
+            missing_email_share=0.01,
+            blank_first_name_share=0.02,
+            zero_amount_order_share=0.01,
+            late_order_share=0.01,
+            late_arrival_hours=Uniform(0, 6),
+            duplicate_session_share=0.005,
         ),
     )

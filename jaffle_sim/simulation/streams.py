@@ -12,7 +12,7 @@ import numpy as np
 
 from jaffle_sim.events import FLAVOURS
 
-CONCERNS = ("demand", "ads", "visitors", "customers", "shop", "names", "anomalies")
+CONCERNS = ("demand", "ads", "visitors", "customers", "shop", "names", "anomalies", "quality")
 
 
 class Streams:

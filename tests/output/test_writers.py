@@ -80,7 +80,7 @@ def test_daily_published_orders_show_each_days_statuses(tmp_path):
     orders = pd.read_csv(out / "seeds/training/raw_orders_training.csv")
     assert orders.id.is_monotonic_increasing and orders.id.is_unique
     log = pd.read_parquet(
-        out / "events" / "order_status_changed", filters=[("flavour", "==", "training")]
+        out / "events" / "kind=order_status_changed", filters=[("flavour", "==", "training")]
     )
     last = log.sort_values("changed_at").groupby("order_id").status.last()
     expected = orders.set_index("id").status
@@ -109,13 +109,13 @@ def test_event_log_partitions_and_types(tmp_path):
         )
         == 0
     )
-    days = sorted(p.name for p in (out / "events/order_placed/flavour=training").iterdir())
+    days = sorted(p.name for p in (out / "events/kind=order_placed/flavour=training").iterdir())
     assert days == ["date=2026-03-14", "date=2026-03-15"]
-    table = pq.read_table(out / "events/order_placed/flavour=training/date=2026-03-15")
+    table = pq.read_table(out / "events/kind=order_placed/flavour=training/date=2026-03-15")
     ordered_at = table.schema.field("ordered_at").type
     assert ordered_at.tz == "UTC"  # Parquet keeps seconds as milliseconds
     assert str(table.schema.field("amount_cents").type) == "int64"
-    frame = pd.read_parquet(out / "events" / "session")
+    frame = pd.read_parquet(out / "events" / "kind=session")
     assert set(frame.columns) >= {"session_id", "visitor_id", "flavour", "date"}
-    ads = pd.read_parquet(out / "events" / "ad_day")
+    ads = pd.read_parquet(out / "events" / "kind=ad_day")
     assert ads.day.min() == dt.date(2026, 3, 14)

@@ -61,7 +61,7 @@ def test_report_of_a_generate_all_folder(run_copy: Path) -> None:
 
 def test_report_without_anomalies(run_copy: Path) -> None:
     (run_copy / "anomalies.json").unlink()
-    shutil.rmtree(run_copy / "events" / "order_placed" / "flavour=validation")
+    shutil.rmtree(run_copy / "events" / "kind=order_placed" / "flavour=validation")
     assert check_report(write_report(run_copy)) == CHARTS
 
 

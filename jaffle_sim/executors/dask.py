@@ -1,0 +1,54 @@
+"""Dask executor: one actor per shard task on an existing Dask cluster (`dask.distributed`).
+The workers write their spill files and event-log parts straight into the run folder, so it must
+be a path every worker can reach (a shared file system); the client merges and publishes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from jaffle_sim.executors import ShardFailed
+from jaffle_sim.executors.tasks import ShardTask, TaskDay, TaskSpec
+
+
+class DaskExecutor:
+    def __init__(self, scheduler: str):
+        try:
+            from distributed import Client
+        except ImportError:
+            raise ShardFailed(
+                "the dask executor needs dask.distributed: pip install 'jaffle-sim[dask]'"
+            ) from None
+        try:
+            self.client = Client(scheduler, timeout=10, set_as_default=False)
+        except (OSError, TimeoutError) as exc:
+            raise ShardFailed(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
+        self._actors: list[Any] = []
+        self._specs: list[TaskSpec] = []
+
+    def start(self, specs: Sequence[TaskSpec]) -> None:
+        self._specs = list(specs)
+        futures = [
+            self.client.submit(ShardTask, spec, actor=True, pure=False, key=f"jaffle-sim-{i}")
+            for i, spec in enumerate(self._specs)
+        ]
+        self._actors = self._results(futures)
+
+    def step(self, index: int) -> list[TaskDay]:
+        return self._results([actor.step(index) for actor in self._actors])
+
+    def end(self) -> list[dict[str, int]]:
+        return self._results([actor.end() for actor in self._actors])
+
+    def close(self) -> None:
+        self._actors = []
+        self.client.close()
+
+    def _results(self, futures: list[Any]) -> list[Any]:
+        out = []
+        for spec, future in zip(self._specs, futures):
+            try:
+                out.append(future.result())
+            except Exception as exc:
+                raise ShardFailed(f"{spec.name} failed: {type(exc).__name__}: {exc}") from None
+        return out
