@@ -109,7 +109,7 @@ def claim_outputs(
     try:
         newly_locked = lock.hold(folder)
     except (lock.FolderLocked, lock.FolderNotWritable) as exc:
-        raise BadInput(str(exc)) from None
+        raise BadInput(f"--out {exc}") from None
     try:
         try:
             old = RunManifest.load(folder.manifest)
@@ -269,7 +269,7 @@ def simulate_to_folder(
         raise
     finally:
         executor.close()
-    shutil.rmtree(folder.staging, ignore_errors=True)
+        shutil.rmtree(folder.staging, ignore_errors=True)
     seconds["total"] = time.perf_counter() - t0
     totals: dict[str, int] = {}
     log_rows: dict[str, dict[str, int]] = {}

@@ -20,7 +20,7 @@ class DaskExecutor:
                 "the dask executor needs dask.distributed: pip install 'jaffle-sim[dask]'"
             ) from None
         try:
-            self.client = Client(scheduler, timeout=10, set_as_default=False)
+            self.client = Client(scheduler, timeout=10)  # the default client: actors need one
         except (OSError, TimeoutError) as exc:
             raise ShardFailed(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
         self._actors: list[Any] = []
