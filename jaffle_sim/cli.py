@@ -290,9 +290,18 @@ def score(
     min_recall: Annotated[
         float | None, typer.Option(help="Exit 1 when recall is below this.")
     ] = None,
+    attribution: Annotated[
+        bool,
+        typer.Option(
+            "--attribution",
+            help="Instead: the five attribution models (the warehouse's attribution_touches, or "
+            "from the event log without one) against the truth, per platform.",
+        ),
+    ] = False,
 ) -> int:
     """Which planted anomalies the warehouse's tests caught: per anomaly, recall, precision and
-    false alarms on training days (also written to anomalies.json and run_manifest.json)."""
+    false alarms on training days (also written to anomalies.json and run_manifest.json). With
+    --attribution: how wrong each attribution model is, against the simulation's own truth."""
     from jaffle_sim import console
     from jaffle_sim.validation.scoring import ScoreError, record_score, score_run
 
@@ -300,6 +309,9 @@ def score(
         raise BadInput(f"--format must be text, markdown or json, got {format_!r}")
     if min_recall is not None and not 0 <= min_recall <= 1:
         raise BadInput(f"--min-recall must be a number in [0, 1], got {min_recall}")
+    _lock(out)
+    if attribution:
+        return _score_attribution(out, format_)
     try:
         result = score_run(out)
     except ScoreError as exc:
@@ -368,6 +380,7 @@ def report_command(out: RunFolderArg) -> int:
     from jaffle_sim.report.run_data import RunDataError
     from jaffle_sim.report.run_report import write_report
 
+    _lock(out)
     try:
         index = write_report(out)
     except RunDataError as exc:
@@ -386,6 +399,204 @@ def scenario_show(config: Config = None, set_: Sets = None) -> None:
     sys.stdout.write(tomli_w.dumps(build_scenario(config, set_ or ()).to_dict()))
 
 
+@app.command("sweep")
+def sweep_command(
+    out: Annotated[str, typer.Option(help="Output folder of the sweep.")],
+    days: Days = 30,
+    replications: Annotated[int, typer.Option(help="Child seeds per grid point.")] = 5,
+    grid: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="A scenario key and its values, e.g. --grid journey.return_probability=0.2,0.4."
+        ),
+    ] = None,
+    seed: Seed = 42,
+    end_date: EndDate = None,
+    config: Config = None,
+    set_: Sets = None,
+    scale: Scale = 1.0,
+    workers: Workers = None,
+    executor: ExecutorOpt = "local",
+    scheduler: Scheduler = None,
+    overwrite: Overwrite = False,
+    quiet: Quiet = False,
+) -> int:
+    """Monte-Carlo sweep: R replications of every grid point into OUT/point=<i>/replication=<r>/
+    (the event log) and OUT/summary.csv (per point: mean and spread of orders, revenue,
+    conversion rate and cost per acquisition per platform). No tables, no dbt."""
+    from jaffle_sim import console
+    from jaffle_sim.settings import parse_set, run_settings
+    from jaffle_sim.simulation.scenario import ScenarioError
+    from jaffle_sim.sweep import POINTS, SUMMARY, grid_points, run_sweep
+
+    if not 1 <= replications <= 10_000:
+        raise BadInput(f"--replications must be a whole number from 1 to 10000, got {replications}")
+    axes: dict[str, list[object]] = {}
+    for item in grid or []:
+        key, sep, values = item.partition("=")
+        if not sep or not key.strip() or not values.strip():
+            raise BadInput(f"--grid expects key=value1,value2,..., got {item!r}")
+        axes[key.strip()] = [parse_set([f"v={v.strip()}"])["v"] for v in values.split(",")]
+    settings = run_settings(
+        days=days,
+        seed=seed,
+        end_date=end_date,
+        out=out,
+        config=config,
+        sets=set_ or (),
+        scale=scale,
+        overwrite=overwrite,
+    )
+    for key, values in axes.items():
+        for value in values:
+            try:
+                settings.scenario.updated({key: value})
+            except ScenarioError as exc:
+                raise BadInput(f"--grid {key}={value}: {exc}") from None
+    points = grid_points(axes)
+    for point in points:
+        try:
+            settings.scenario.updated(point.changes)
+        except ScenarioError as exc:
+            raise BadInput(f"--grid point {point.index}: {exc}") from None
+    execution = _execution(1, workers, executor, scheduler)
+    root = settings.out
+    existing = [root / POINTS, root / SUMMARY, *root.glob("point=*")]
+    if any(p.exists() for p in existing) and not overwrite:
+        raise BadInput(f"{root} already holds a sweep; pass --overwrite or choose another --out")
+    import shutil
+
+    for path in existing:
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path)
+        elif path.exists():
+            path.unlink()
+    total = settings.calendar.days
+
+    def progress(index: int) -> None:
+        if not quiet:
+            console.say(f"day {index + 1}/{total}: {len(points)} points x {replications} runs")
+
+    rows = run_sweep(
+        root,
+        settings.scenario,
+        points,
+        settings.calendar,
+        settings.seed,
+        replications,
+        execution.executor,
+        execution.workers,
+        execution.scheduler,
+        progress,
+    )
+    if not quiet:
+        for row in rows:
+            changes = ", ".join(f"{k}={row[k]}" for k in axes) or "(the scenario as is)"
+            console.show(
+                f"point {row['point']} {changes}: orders {row['orders_mean']:.0f}"
+                f" ± {row['orders_std'] or 0:.0f}, revenue ${row['revenue_mean']:,.0f}"
+            )
+        console.show(f"summary: {root / SUMMARY}")
+    return 0
+
+
+def _score_attribution(out: Path, format_: str) -> int:
+    from jaffle_sim.attribution.compare import AttributionError, score_attribution
+
+    if not out.is_dir():
+        raise BadInput(f"no such run folder: {out}")
+    try:
+        result = score_attribution(out)
+    except AttributionError as exc:
+        raise BadInput(str(exc)) from None
+    if format_ == "json":
+        sys.stdout.write(json.dumps(result.to_dict(), indent=2) + "\n")
+    elif format_ == "markdown":
+        sys.stdout.write("```\n" + result.text() + "```\n")
+    else:
+        sys.stdout.write(result.text())
+    return 0
+
+
+@app.command("incrementality")
+def incrementality_command(
+    days: Days = 60,
+    seed: Seed = 42,
+    end_date: EndDate = None,
+    config: Config = None,
+    set_: Sets = None,
+    scale: Scale = 1.0,
+    platforms: Annotated[
+        str, typer.Option(help="Platforms to switch off one at a time, comma-separated.")
+    ] = "google,facebook,instagram",
+    replications: Annotated[
+        int, typer.Option(help="Replications (child seeds of --seed) for the intervals.")
+    ] = 1,
+    workers: Annotated[
+        int | None, typer.Option(help="Processes running the worlds (default: the cores).")
+    ] = None,
+    format_: Annotated[str, typer.Option("--format", help="text | json")] = "text",
+    quiet: Quiet = False,
+) -> int:
+    """What each platform really caused: the world as it is against the same world (same seed,
+    same random streams) with the platform switched off. Per platform: spend, sign-ups, orders
+    and revenue caused, cost per incremental acquisition and incremental ROAS, with 95%
+    intervals over --replications."""
+    import datetime as dt
+
+    from jaffle_sim import console
+    from jaffle_sim.attribution.incrementality import incrementality
+    from jaffle_sim.attribution.report import incrementality_text
+    from jaffle_sim.events import PLATFORMS
+    from jaffle_sim.settings import (
+        build_scenario,
+        parse_calendar,
+        parse_days,
+        parse_end_date,
+        parse_seed,
+    )
+
+    chosen = [p.strip() for p in platforms.split(",") if p.strip()]
+    unknown = sorted(set(chosen) - set(PLATFORMS))
+    if not chosen or unknown or len(set(chosen)) != len(chosen):
+        raise BadInput(f"--platforms: a comma-separated list of {', '.join(PLATFORMS)}")
+    if replications < 1:
+        raise BadInput(f"--replications must be a whole number >= 1, got {replications}")
+    if workers is not None and workers < 1:
+        raise BadInput(f"--workers must be a whole number >= 1, got {workers}")
+    if format_ not in ("text", "json"):
+        raise BadInput(f"--format must be text or json, got {format_!r}")
+    scenario = build_scenario(config, set_ or (), scale)
+    end = parse_end_date(end_date, dt.datetime.now(dt.timezone.utc).date())
+    calendar = parse_calendar(end, parse_days(days), scenario.customers.existing_history_days)
+
+    def progress(done: int, total: int) -> None:
+        if not quiet:
+            console.say(f"{done}/{total} worlds simulated")
+
+    result = incrementality(
+        scenario, calendar, parse_seed(seed), chosen, replications, workers, progress
+    )
+    if format_ == "json":
+        sys.stdout.write(json.dumps(result.to_dict(), indent=2) + "\n")
+    else:
+        sys.stdout.write(incrementality_text(result))
+    return 0
+
+
+def _lock(out: Path) -> None:
+    """Hold the run folder `out` (when there is one) for the rest of the command: a run cannot
+    start writing there meanwhile, nor this command write into a running one."""
+    from jaffle_sim.output import lock
+    from jaffle_sim.output.run_folder import RunFolder
+
+    if out.is_dir():
+        try:
+            lock.hold(RunFolder(out.resolve()))
+        except (lock.FolderLocked, lock.FolderNotWritable) as exc:
+            raise BadInput(str(exc)) from None
+
+
 def _report(result: RunResult, quiet: bool) -> None:
     from jaffle_sim.report.run_report import write_report
 
@@ -400,30 +611,89 @@ def _report(result: RunResult, quiet: bool) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Console-script entry: one-line errors with exit status 2 for bad input."""
-    try:
-        rv = app(
-            args=list(argv) if argv is not None else None,
-            standalone_mode=False,
-            prog_name="jaffle-sim",
-        )
-    except BadInput as exc:
-        return _fail(str(exc), 2)
-    except Exception as exc:
-        # Typer's own parsing errors (its click may be vendored): usage errors exit 2.
-        kinds = {cls.__name__ for cls in type(exc).__mro__}
-        if "ClickException" in kinds:
-            return _fail(exc.format_message(), getattr(exc, "exit_code", 2))  # type: ignore[attr-defined]
-        if "Abort" in kinds:
-            return _fail("interrupted", 130)
-        raise
+    """Console-script entry: every failure is one line (see the module's docstring). Ctrl-C and
+    SIGTERM stop the command as an interrupt; a run folder a command writes is locked for the
+    whole command."""
+    from jaffle_sim import interrupts
+    from jaffle_sim.output import lock
+
+    args = list(sys.argv[1:] if argv is None else argv)
+    options = args[: args.index("--")] if "--" in args else args
+    debug = "--debug" in options or os.environ.get("JAFFLE_SIM_DEBUG", "") not in ("", "0")
+    if "--debug" in options:  # a global option, accepted anywhere before `--`
+        args = ["--debug", *(a for a in options if a != "--debug"), *args[len(options) :]]
+    with interrupts.handled(), lock.command_scope(shlex.join(["jaffle-sim", *args])):
+        try:
+            rv = app(args=args, standalone_mode=False, prog_name="jaffle-sim")
+        except BaseException as exc:
+            if debug:
+                raise
+            return _failure(exc)
+        if interrupts.received() is not None or rv == 130:  # typer turns Ctrl-C into 130
+            return _interrupted(None)
     return rv if isinstance(rv, int) else 0
 
 
-def _fail(message: str, status: int) -> int:
+@app.callback()
+def _global_options(
+    debug: Annotated[
+        bool,
+        typer.Option(
+            "--debug",
+            help="Show the Python traceback of a failure (for bug reports); also "
+            "JAFFLE_SIM_DEBUG=1.",
+        ),
+    ] = False,
+) -> None:
+    pass  # main() reads --debug before the command runs
+
+
+def _failure(exc: BaseException) -> int:
+    """The exit status for `exc`, after one line on stderr."""
+    from jaffle_sim import interrupts
+    from jaffle_sim.output import lock
+
+    kinds = {cls.__name__ for cls in type(exc).__mro__}
+    if interrupts.is_interrupt(exc) or "Abort" in kinds:
+        return _interrupted(exc)
+    if isinstance(exc, BadInput):
+        return _fail(str(exc), 2)
+    if "NoArgsIsHelpError" in kinds:
+        from jaffle_sim.console import say
+
+        say(exc.format_message())  # type: ignore[attr-defined]
+        return 2
+    if "ClickException" in kinds:  # typer's own parsing errors (its click is vendored)
+        return _fail(exc.format_message(), getattr(exc, "exit_code", 2))  # type: ignore[attr-defined]
+    if isinstance(exc, SystemExit):
+        return exc.code if isinstance(exc.code, int) else 1
+    if isinstance(exc, OSError):
+        where = exc.filename or ", ".join(str(r) for r in lock.held_roots())
+        return _fail(f"{where}: {exc.strerror or exc}" if where else str(exc), 1)
+    if isinstance(exc, MemoryError):
+        return _fail("out of memory", 1)
+    if not isinstance(exc, Exception):
+        raise exc
+    if type(exc).__module__.startswith("jaffle_sim."):  # a failure this tool describes itself
+        return _fail(str(exc), 1)
+    return _fail(f"{type(exc).__name__}: {exc} (--debug shows the traceback)", 1)
+
+
+def _interrupted(exc: BaseException | None) -> int:
+    from jaffle_sim import interrupts
     from jaffle_sim.console import say
 
-    say(f"error: {message}")
+    status = interrupts.exit_status(exc) if exc is not None else interrupts.exit_status()
+    say("interrupted" if status == 130 else "interrupted (SIGTERM)")
+    return status
+
+
+def _fail(message: str, status: int) -> int:
+    """`error: message` as one line on stderr; returns `status`."""
+    from jaffle_sim.console import say
+
+    line = "; ".join(part.strip() for part in str(message).splitlines() if part.strip())
+    say(f"error: {line if len(line) <= 2000 else line[:1997] + '...'}")
     return status
 
 

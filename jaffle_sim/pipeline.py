@@ -183,6 +183,9 @@ def simulate_to_folder(
     old = claim_outputs(settings, folder, claimed, paths, k)
 
     cal = settings.calendar
+    every = {"training": 1 if publish_daily else 0, "validation": 0}
+    if validation is not None and warehouse is not None:
+        every["validation"] = validation.every
     specs = []
     for flavour, spilled in (("training", training_tables), ("validation", TABLE_NAMES)):
         if flavour == "validation" and validation is None:
@@ -202,13 +205,15 @@ def simulate_to_folder(
                     tuple(spilled),
                     arrow=flavour == "validation",
                     event_log=event_log,
+                    publish_every=every[flavour],
                 )
             )
     seeds = CsvSeeds(folder, "training", training_tables, k) if training_tables else None
     checked = None
     if validation is not None:
-        every = validation.every if warehouse is not None else 0
-        checked = ValidationTables(folder, validation.anomalies, every, settings.seed, cal, k)
+        checked = ValidationTables(
+            folder, validation.anomalies, every["validation"], settings.seed, cal, k
+        )
     dbt = Warehouse(folder, warehouse, seeds, checked) if warehouse is not None else None
     after: list[AfterDay] = [dbt] if dbt is not None else []
 

@@ -81,7 +81,8 @@ class Tables:
         )
 
     def events(self, kind: str, flavour: str = "training") -> pd.DataFrame:
-        return pd.read_parquet(self.root / "events" / f"kind={kind}", filters=[("flavour", "==", flavour)])
+        folder = self.root / "events" / f"kind={kind}"
+        return pd.read_parquet(folder, filters=[("flavour", "==", flavour)])
 
 
 @pytest.fixture(scope="session")

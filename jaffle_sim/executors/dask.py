@@ -20,7 +20,8 @@ class DaskExecutor:
                 "the dask executor needs dask.distributed: pip install 'jaffle-sim[dask]'"
             ) from None
         try:
-            self.client = Client(scheduler, timeout=10)  # the default client: actors need one
+            # the default client: actors need one
+            self.client = Client(scheduler, timeout=10)  # type: ignore[no-untyped-call]
         except (OSError, TimeoutError) as exc:
             raise ShardFailed(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
         self._actors: list[Any] = []
@@ -42,7 +43,7 @@ class DaskExecutor:
 
     def close(self) -> None:
         self._actors = []
-        self.client.close()
+        self.client.close()  # type: ignore[no-untyped-call]
 
     def _results(self, futures: list[Any]) -> list[Any]:
         out = []

@@ -32,6 +32,7 @@ class TaskSpec:
     tables: tuple[str, ...] = ()  # tables to spill
     arrow: bool = False  # spill as Arrow files (the validation flavour) instead of CSV rows
     event_log: bool = False
+    publish_every: int = 0  # the client publishes the tables every this many days (0: at the end)
 
     @property
     def name(self) -> str:
@@ -60,7 +61,9 @@ class ShardTask:
             spec.scenario, spec.calendar, spec.seed, spec.flavour, Shard(spec.shard, spec.shards)
         )
         self.spill = (
-            TableSpill(folder, spec.tables, spec.shard, spec.arrow) if spec.tables else None
+            TableSpill(folder, spec.tables, spec.shard, spec.arrow, spec.publish_every)
+            if spec.tables
+            else None
         )
         self.log = ParquetEventLog(folder, spec.shard) if spec.event_log else None
         hooks: list[DayHook] = [h for h in (self.spill, self.log) if h is not None]

@@ -45,22 +45,33 @@ def read_arrow(path: Path) -> pa.Table:
 
 class TableSpill:
     """Day-tick hook of one flavour and shard: appends each day's new rows of `tables` to the
-    spill folder, as CSV rows (`arrow=False`) or Arrow files. `rows` counts the settled rows
-    spilled per table; `live` the orders whose status can still change."""
+    spill folder, as CSV rows (`arrow=False`) or Arrow files, and on the days the tables are
+    published (every `publish_every` days, 0: none but the last) the orders whose status can
+    still change. `rows` counts the settled rows spilled per table; `live` the live orders."""
 
-    def __init__(self, folder: RunFolder, tables: Iterable[str], shard: int, arrow: bool = False):
+    def __init__(
+        self,
+        folder: RunFolder,
+        tables: Iterable[str],
+        shard: int,
+        arrow: bool = False,
+        publish_every: int = 0,
+    ):
         self.folder = folder
         self.tables = list(tables)
         self.shard = shard
         self.arrow = arrow
+        self.publish_every = publish_every
         self.rows: dict[str, int] = dict.fromkeys(self.tables, 0)
         self.live = 0
         self._dir = folder.staging
         self._csv: dict[str, IO[bytes]] = {}
         self._stream: TableStream | None = None
+        self._stream_days = 0
 
     def start(self, run: RunInfo) -> None:
         self._stream = TableStream.for_run(run)
+        self._stream_days = run.calendar.days
         self._dir = self.folder.spill(run.flavour, self.shard)
         if self._dir.exists():
             shutil.rmtree(self._dir)
@@ -83,7 +94,10 @@ class TableSpill:
                 self._csv[name].flush()
             self.rows[name] += rows.num_rows
         orders = self._stream.orders_table
-        if orders in self.tables:
+        self.live = len(self._stream.orders)
+        last = day.index == self._stream_days - 1
+        every = self.publish_every
+        if orders in self.tables and (last or (every > 0 and (day.index + 1) % every == 0)):
             live = self._stream.orders.live()
             self.live = live.num_rows
             if self.arrow:
