@@ -2,14 +2,14 @@
 
 Usage: python .github/scripts/nightly_summary.py OUT [--score FILE] [--step NAME=OUTCOME ...]
 
-Standard library only, and it never fails on a missing or partial run folder: the summary is
-most useful exactly when an earlier step failed.
+It reads the manifest through jaffle-sim's typed reader (the job installed the package) and
+never fails on a missing or partial run folder: the summary is most useful exactly when an
+earlier step failed.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections import Counter
 from pathlib import Path
@@ -20,11 +20,14 @@ OUTCOME_MARK = {"success": "✅", "failure": "❌", "cancelled": "⏹️", "skip
 
 
 def load_manifest(out: Path) -> dict[str, Any] | None:
+    from jaffle_sim.output.manifest import ManifestError, RunManifest
+    from jaffle_sim.output.run_folder import RunFolder
+
     try:
-        data = json.loads((out / "run_manifest.json").read_text())
-    except (OSError, ValueError):
+        manifest = RunManifest.load(RunFolder(out).manifest)
+    except ManifestError:
         return None
-    return data if isinstance(data, dict) else None
+    return manifest.to_dict() if manifest is not None else None
 
 
 def dbt_invocations(value: Any) -> list[dict[str, Any]]:

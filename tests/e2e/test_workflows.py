@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib.util
-import json
 import os
 import re
 import shlex
@@ -299,38 +298,35 @@ def summary_module() -> ModuleType:
 
 
 def fake_manifest(out: Path) -> None:
-    def phase(
-        command: str, statuses: dict[str, int], nodes: list[dict[str, Any]]
-    ) -> dict[str, Any]:
-        success = all(n["status"] in ("success", "pass") for n in nodes)
-        return {"command": command, "success": success, "statuses": statuses, "nodes": nodes}
+    """A two-day manifest written by the typed writer: a test fails on the second day."""
+    from jaffle_sim.output.manifest import DayRecord, RunIdentity, RunManifest
+    from jaffle_sim.warehouse.results import DayResults, DbtResult, NodeResult
 
-    failing = {"name": "unique_orders_order_id", "type": "test", "status": "fail"}
-    days = [
-        {
-            "date": date,
-            "dbt": {
-                "flavour": "training",
-                "ok": ok,
-                "phases": [
-                    phase("seed", {"success": 9}, []),
-                    phase("test", {"pass": 152, "fail": 1 - ok}, [] if ok else [failing]),
-                ],
-            },
-        }
-        for date, ok in (("2025-03-01", True), ("2025-03-02", False))
-    ]
+    def node(status: str, n: int) -> list[NodeResult]:
+        return [NodeResult(f"t{i}", f"test_{i}", "test", status, 0.0, 0, None) for i in range(n)]
+
+    failing = NodeResult("t", "unique_orders_order_id", "test", "fail", 0.0, 1, "1 row")
+    daily = []
+    for date, ok in (("2025-03-01", True), ("2025-03-02", False)):
+        tests = node("pass", 152) + ([] if ok else [failing])
+        seeds = [
+            NodeResult(f"s{i}", f"seed_{i}", "seed", "success", 0.0, None, None) for i in range(9)
+        ]
+        phases = [
+            DbtResult("seed", True, 1.0, tuple(seeds), False),
+            DbtResult("test", ok, 1.0, tuple(tests), True),
+        ]
+        daily.append(DayRecord(date, {}, DayResults(date, "training", phases)))
+    manifest = RunManifest("run", RunIdentity(20250302, "2025-03-02", 2, {}), "2025-03-01")
+    manifest.status = "complete"
+    manifest.set_rows(
+        {"raw_orders_training": 1234, "stg_google_ads": 88},
+        {"raw_orders_training": "seeds/a.csv", "stg_google_ads": "seeds/b.csv"},
+    )
+    manifest.daily = daily
+    manifest.score = {"planted": 4, "detected": 3, "recall": 0.75, "precision": 1.0}
     out.mkdir()
-    manifest = {
-        "status": "complete",
-        "seed": 20250302,
-        "days": 2,
-        "end_date": "2025-03-02",
-        "tables": {"raw_orders_training": {"rows": 1234}, "stg_google_ads": {"rows": 88}},
-        "daily": days,
-        "score": {"planted": 4, "detected": 3, "recall": 0.75, "precision": 1.0},
-    }
-    (out / "run_manifest.json").write_text(json.dumps(manifest))
+    manifest.dump(out / "run_manifest.json")
 
 
 def test_summary_shows_rows_dbt_results_score_and_replay(tmp_path):
