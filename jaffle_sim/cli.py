@@ -47,9 +47,13 @@ EndDate = Annotated[
     str | None, typer.Option(help="Last simulated day, YYYY-MM-DD (default: today, UTC).")
 ]
 Out = Annotated[str, typer.Option(help="Output folder.")]
-MaxDays = Annotated[int, typer.Option(help="Allow --days up to this.")]
+MaxDays = Annotated[int, typer.Option(help="The largest --days allowed.")]
 MaxEvents = Annotated[
-    int, typer.Option(help="Allow runs whose expected events per flavour are up to this.")
+    int,
+    typer.Option(
+        help="The most events per flavour a run may be expected to simulate (estimated from "
+        "the scenario, --scale and --days before the run)."
+    ),
 ]
 Config = Annotated[Path | None, typer.Option(help="TOML file overlaid on the default scenario.")]
 Sets = Annotated[
@@ -447,8 +451,8 @@ def sweep_command(
         scale=scale,
         overwrite=overwrite,
     )
-    for key, values in axes.items():
-        for value in values:
+    for key, choices in axes.items():
+        for value in choices:
             try:
                 settings.scenario.updated({key: value})
             except ScenarioError as exc:

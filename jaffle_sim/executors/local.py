@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing as mp
+import threading
 import traceback
 from collections.abc import Sequence
 from multiprocessing.connection import Connection
@@ -68,7 +69,9 @@ class LocalExecutor:
         if n <= 1:
             self._tasks = [ShardTask(spec) for spec in self._specs]
             return
-        ctx = mp.get_context("spawn")
+        # Forking is fast (no imports in the workers) and safe while this process runs no other
+        # thread; otherwise (a live progress bar, a Dask client) the workers start afresh.
+        ctx: Any = mp.get_context("fork" if threading.active_count() == 1 else "forkserver")
         self._order = [list(range(w, len(self._specs), n)) for w in range(n)]
         for positions in self._order:
             parent, child = ctx.Pipe()
