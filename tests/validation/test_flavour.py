@@ -1,5 +1,5 @@
-"""The validation flavour's day-tick hook on a small in-memory simulation: it publishes the four
-tables with the anomalies planted and a ground truth listing each of them."""
+"""The validation flavour: its shard spills its clean rows, and `ValidationTables` publishes the
+four tables with the anomalies planted and a ground truth listing each of them."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from jaffle_sim import simulate
 from jaffle_sim.clock import Calendar
 from jaffle_sim.output.contract import ACCOUNT_TABLES, TABLES, account_tables
 from jaffle_sim.output.run_folder import RunFolder
+from jaffle_sim.output.spill import TableSpill
 from jaffle_sim.simulation.runner import Runner, Simulation
 from jaffle_sim.simulation.scenario import Scenario
 from jaffle_sim.validation import ground_truth
@@ -26,10 +27,14 @@ SEED = 4
 def run(out: Path, every: int = 0) -> tuple[ValidationTables, list[object], Tables]:
     """Run the validation flavour through the hook into `out`; returns the hook, what it had
     published after each day and its clean tables on the last day."""
-    hook = ValidationTables(RunFolder(out), DEFAULT_ANOMALIES, every)
-    sim = Simulation(Scenario.default(), Calendar(END, DAYS), SEED, "validation")
+    folder, calendar = RunFolder(out), Calendar(END, DAYS)
+    hook = ValidationTables(folder, DEFAULT_ANOMALIES, every, SEED, calendar)
+    spill = TableSpill(folder, account_tables("validation"), 0, arrow=True, publish_every=every)
+    sim = Simulation(Scenario.default(), calendar, SEED, "validation")
     published, clean = [], None
-    for day, _ in Runner([sim], {"validation": [hook]}).days():
+    for day, _ in Runner([sim], {"validation": [spill]}).days():
+        if hook.due(day):
+            hook.publish(day.date)
         published.append(hook.published_through)
         if day.index == DAYS - 1:
             clean = hook.clean_tables()
@@ -70,8 +75,8 @@ def test_the_tables_are_published_with_their_row_counts(published) -> None:
     orders = pd.read_csv(folder.table("raw_orders_validation"), dtype=str)
     assert orders.id.str.startswith("ID-").any()  # the schema change is in the file
     assert sorted(p.name for p in out.iterdir()) == sorted(
-        [folder.anomalies.name, folder.seeds.name]
-    )  # the spill files and the staging folder are gone
+        [folder.anomalies.name, folder.seeds.name, folder.staging.name]
+    )  # nothing else (the pipeline removes the staging folder at the end of a run)
 
 
 def test_the_clean_rows_come_back_from_the_spill_unchanged(published) -> None:
@@ -98,10 +103,6 @@ def test_publishing_every_few_days_ends_with_the_same_files(published, tmp_path:
     assert RunFolder(tmp_path).anomalies.read_bytes() == RunFolder(out).anomalies.read_bytes()
 
 
-def test_the_hook_serves_the_validation_flavour_only(tmp_path: Path) -> None:
-    hook = ValidationTables(RunFolder(tmp_path), DEFAULT_ANOMALIES)
-    sim = Simulation(Scenario.default(), Calendar(END, 2), SEED, "training")
-    with pytest.raises(ValueError, match="validation flavour"):
-        hook.start(sim.info)
+def test_a_negative_interval_is_rejected(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="every"):
-        ValidationTables(RunFolder(tmp_path), DEFAULT_ANOMALIES, -1)
+        ValidationTables(RunFolder(tmp_path), DEFAULT_ANOMALIES, -1, SEED, Calendar(END, 2))
