@@ -70,6 +70,12 @@ Anomalies = Annotated[
     typer.Option(help="Anomalies to plant in the validation flavour: a TOML file, or 'none'."),
 ]
 Overwrite = Annotated[bool, typer.Option(help="Replace outputs of an earlier run in --out.")]
+Resume = Annotated[
+    bool,
+    typer.Option(
+        help="Continue the interrupted run in --out (same options) from its last complete day."
+    ),
+]
 Quiet = Annotated[bool, typer.Option(help="No progress or summary output.")]
 Shards = Annotated[
     int,
@@ -128,6 +134,7 @@ def generate(
     scale: Scale = 1.0,
     anomalies: Anomalies = None,
     overwrite: Overwrite = False,
+    resume: Resume = False,
     no_report: NoReport = False,
     shards: Shards = 1,
     workers: Workers = None,
@@ -147,6 +154,8 @@ def generate(
     with_validation = any(t.endswith("_validation") for t in SELECTIONS[what])
     if anomalies is not None and not with_validation:
         raise BadInput(f"--anomalies: `generate {what}` writes no validation tables")
+    if resume and overwrite:
+        raise BadInput("--resume continues a run; --overwrite replaces it: choose one")
     settings = run_settings(
         days=days,
         seed=seed,
@@ -176,6 +185,7 @@ def generate(
             execution=execution,
             extra_outputs=[REPORT] if report else [],
             progress=progress,
+            resume=resume,
         ),
     )
     if not quiet:
@@ -214,6 +224,7 @@ def run(
         ),
     ] = 0,
     overwrite: Overwrite = False,
+    resume: Resume = False,
     no_report: NoReport = False,
     shards: Shards = 1,
     workers: Workers = None,
@@ -230,6 +241,8 @@ def run(
     from jaffle_sim.settings import parse_anomalies, parse_warehouse, run_settings
     from jaffle_sim.validation.scoring import record_score, score_run
 
+    if resume and overwrite:
+        raise BadInput("--resume continues a run; --overwrite replaces it: choose one")
     settings = run_settings(
         days=days,
         seed=seed,
@@ -263,6 +276,7 @@ def run(
             execution=execution,
             extra_outputs=[] if no_report else [REPORT],
             progress=progress,
+            resume=resume,
         ),
     )
     if not quiet:

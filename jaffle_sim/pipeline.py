@@ -97,6 +97,7 @@ def claim_outputs(
     tables: Sequence[str],
     paths: Sequence[str],
     shards: int = 1,
+    resume: bool = False,
 ) -> RunManifest | None:
     """Check the output folder before writing: take its lock (held to the end of the command, so
     no other run writes there meanwhile), then refuse to replace anything without --overwrite.
@@ -120,6 +121,8 @@ def claim_outputs(
                     f"{exc}; pass --overwrite to replace it or choose another --out"
                 ) from None
             old, replace = None, True
+        if resume:
+            return resumable(folder, old, replace)
         claimed = [folder.table(t) for t in tables] + [folder.root / p for p in paths]
         if old is not None and replace and not settings.overwrite:
             raise BadInput(
@@ -148,6 +151,20 @@ def claim_outputs(
     return None if old is None or replace else old
 
 
+def resumable(folder: RunFolder, old: RunManifest | None, other_run: bool) -> RunManifest:
+    """The manifest of the interrupted run `--resume` continues (the same run, not complete)."""
+    if old is None:
+        raise BadInput(f"--resume: {folder.root} holds no run to resume")
+    if other_run:
+        raise BadInput(
+            f"--resume: {folder.root} holds another run (seed {old.seed}, end date "
+            f"{old.end_date}, {old.days} days); give the options of the run to resume"
+        )
+    if old.status == "complete":
+        raise BadInput(f"--resume: the run in {folder.root} is complete; nothing to resume")
+    return old
+
+
 def simulate_to_folder(
     settings: RunSettings,
     command: str,
@@ -160,13 +177,18 @@ def simulate_to_folder(
     execution: Execution = Execution(),
     extra_outputs: Sequence[str] = (),
     progress: Progress | None = None,
+    resume: bool = False,
 ) -> RunResult:
     """Simulate the shop and write `tables` (and the event log) into the run folder.
 
     The training flavour feeds the training, session and ad tables; with `validation`, an
     independent validation flavour of the same shop runs in step and its tables are published
     with anomalies planted. With `warehouse`, dbt loads and tests the tables after every day (and
-    the validation tables on the days they are published)."""
+    the validation tables on the days they are published).
+
+    `resume` continues an interrupted run of the same command and options: the days it
+    completed are simulated again (the same bytes) without running dbt again, their dbt results
+    taken from its manifest; the warehouse goes on from the first day it did not finish."""
     folder = RunFolder(settings.out)
     k = execution.shards
     training_tables = [t for t in TABLES if t in tables and not is_validation_table(t)]
@@ -180,7 +202,8 @@ def simulate_to_folder(
         if not warehouse.profiles_dir:
             paths.append(folder.warehouse.name)
     claimed = [*training_tables, *(TABLE_NAMES if validation else ())]
-    old = claim_outputs(settings, folder, claimed, paths, k)
+    old = claim_outputs(settings, folder, claimed, paths, k, resume)
+    done = {d.date: d for d in old.daily} if resume and old is not None else {}
 
     cal = settings.calendar
     every = {"training": 1 if publish_daily else 0, "validation": 0}
@@ -220,6 +243,8 @@ def simulate_to_folder(
     manifest = RunManifest(command, identity(settings, k), cal.start_date.isoformat())
     if old is not None:  # the same run: keep the tables an earlier command wrote
         manifest.tables = {n: t for n, t in old.tables.items() if n not in tables}
+    if resume and old is not None and old.command != command:
+        raise BadInput(f"--resume: the run in {folder.root} was `{old.command}`, not `{command}`")
     seconds: dict[str, float] = {}
     rows: dict[str, int] = {}
 
@@ -253,9 +278,13 @@ def simulate_to_folder(
             if checked is not None and checked.due(day):
                 with timed("publish_validation"):
                     checked.publish(day.date)
-            for hook in after:
-                with timed("dbt"):
-                    hook.after_day(day, record)
+            earlier = done.get(record.date)
+            if earlier is not None:  # resumed: this day's dbt results are in the manifest
+                record.dbt, record.dbt_validation = earlier.dbt, earlier.dbt_validation
+            else:
+                for hook in after:
+                    with timed("dbt"):
+                        hook.after_day(day, record)
             manifest.daily.append(record)
             set_rows()
             manifest.timings_seconds = _rounded(seconds)
@@ -289,7 +318,8 @@ def simulate_to_folder(
     set_rows()
     if event_log:
         manifest.event_log = {f: r for f, r in log_rows.items() if any(r.values())}
-    result = RunResult(folder, manifest, totals, seconds, dbt.results if dbt else [])
+    dbt_days = [r for d in manifest.daily for r in (d.dbt, d.dbt_validation) if r is not None]
+    result = RunResult(folder, manifest, totals, seconds, dbt_days)
     manifest.status = "complete"
     manifest.timings_seconds = _rounded(seconds)
     manifest.dbt_ok = result.dbt_ok if dbt is not None else None
