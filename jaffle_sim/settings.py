@@ -222,11 +222,14 @@ def check_volume(scenario: Scenario, days: int, max_events: int = MAX_EVENTS) ->
         raise BadInput(f"--max-events must be a whole number >= 1, got {max_events}")
     estimate = expected_events(scenario, days)
     if not estimate <= max_events:
-        shown = "more than can be counted" if math.isinf(estimate) else f"about {estimate:,.0f}"
+        if math.isinf(estimate) or math.isnan(estimate):
+            shown = "too many events to count"
+        else:
+            shown = f"about {estimate:,.0f} events" if estimate < 1e15 else f"{estimate:.1e} events"
         raise BadInput(
-            f"the run would simulate {shown} events per flavour ({days} days of this scenario "
-            f"and --scale), more than --max-events {max_events:,}; pass --max-events to allow it "
-            "if the machine can take it"
+            f"the run would simulate {shown} per flavour ({days} days of this scenario and "
+            f"--scale), more than --max-events {max_events:,}; pass --max-events to allow it if "
+            "the machine can take it"
         )
 
 
@@ -322,8 +325,10 @@ def _same_type(value: Any, default: Any) -> bool:
     if _whole(default):
         return _whole(value)
     if isinstance(default, float):
-        return isinstance(value, (int, float)) and not isinstance(value, bool) and (
-            math.isfinite(value)
+        return (
+            isinstance(value, (int, float))
+            and not isinstance(value, bool)
+            and (math.isfinite(value))
         )
     return True
 

@@ -25,7 +25,8 @@ from jaffle_sim.output.run_folder import RunFolder
 
 
 class FolderLocked(Exception):
-    """Another process holds the run folder's lock; the message names it."""
+    """Another process holds the run folder's lock; the message names the folder and the
+    holder."""
 
 
 class FolderNotWritable(Exception):
@@ -90,7 +91,7 @@ def hold(folder: RunFolder) -> bool:
         os.write(fd, f"pid {os.getpid()}: {scope.description}\n".encode())
     except OSError as exc:
         _release(lock)
-        raise FolderNotWritable(f"--out {root} is not writable: {exc.strerror}") from None
+        raise FolderNotWritable(f"{root} is not writable: {exc.strerror}") from None
     scope.locks.append(lock)
     return True
 
@@ -123,7 +124,7 @@ def _make_folder(root: Path) -> list[Path]:
         root.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         _remove_empty(missing)
-        raise FolderNotWritable(f"--out {root}: cannot create the folder: {exc.strerror}") from None
+        raise FolderNotWritable(f"{root}: cannot create the folder: {exc.strerror}") from None
     return missing
 
 
@@ -134,7 +135,7 @@ def _probe(folder: RunFolder) -> None:
         with open(probe, "xb") as fh:
             fh.write(b"x")
     except OSError as exc:
-        raise FolderNotWritable(f"--out {folder.root} is not writable: {exc.strerror}") from None
+        raise FolderNotWritable(f"{folder.root} is not writable: {exc.strerror}") from None
     finally:
         with contextlib.suppress(OSError):
             probe.unlink()
@@ -147,7 +148,7 @@ def _acquire(folder: RunFolder) -> int:
             fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
         except OSError as exc:
             raise FolderNotWritable(
-                f"--out {folder.root}: cannot create {path.name}: {exc.strerror}"
+                f"{folder.root}: cannot create {path.name}: {exc.strerror}"
             ) from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

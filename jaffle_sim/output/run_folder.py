@@ -7,6 +7,7 @@ Layout:
   seeds/validation/raw_{...}_validation.csv
   seeds/sessions/stg_{website,app}_sessions.csv
   seeds/ads/stg_{google,facebook,instagram}_ads.csv
+  seeds/attribution/attribution_truth.csv   ground truth: the credit of every touch of a conversion
   events/kind=<kind>/flavour=<flavour>/date=<YYYY-MM-DD>/part-<shard>.parquet   the event log
   anomalies.json                     ground truth of the validation flavour's anomalies
   run_manifest.json                  what the run was and what it produced

@@ -81,4 +81,5 @@ class Shard:
             raise ValueError(f"cannot relabel id {value!r}")
         return f"{match.group(1)}{self.global_id(int(match.group(2)))}"
 
+
 ONE_SHARD = Shard()  # a run that is not split

@@ -9,7 +9,7 @@ import pytest
 
 from jaffle_sim.cli import main
 
-GOOD = ["--end-date", "2026-03-15", "--quiet"]
+GOOD = ["--end-date", "2026-03-15", "--quiet", "--workers", "1"]  # one process: quick to start
 
 
 def run_cli(capsys, *args: str) -> tuple[int, str, str]:
@@ -201,3 +201,42 @@ def test_score_explains_what_it_needs(tmp_path, capsys):
     assert code == 2 and "no dbt results" in err
     code, _, err = run_cli(capsys, "score", str(out), "--format", "xml")
     assert code == 2 and "--format" in err
+
+
+@pytest.mark.parametrize("where", ["relative", "absolute"])
+def test_overwrite_never_follows_paths_read_from_the_folder(tmp_path, capsys, where):
+    victim = tmp_path / "victim"
+    victim.mkdir()
+    (victim / "precious.txt").write_text("precious")
+    out = tmp_path / "out"
+    out.mkdir()
+    path = "../victim/precious.txt" if where == "relative" else str(victim)
+    crafted = {"seed": 1, "tables": {"t": {"path": path}}}
+    (out / "run_manifest.json").write_text(json.dumps(crafted))
+    args = ["run", "--no-dbt", "--days", "2", "--out", str(out), "--overwrite", *GOOD]
+    assert main([*args, "--no-report"]) == 0
+    # a manifest that reads well, listing paths outside the folder under real table names
+    manifest = json.loads((out / "run_manifest.json").read_text())
+    manifest["seed"] = 99
+    for table in manifest["tables"].values():
+        table["path"] = path
+    (out / "run_manifest.json").write_text(json.dumps(manifest))
+    assert main([*args, "--no-report"]) == 0
+    assert (victim / "precious.txt").read_text() == "precious"
+
+
+def test_overwrite_keeps_a_users_files_in_every_folder(tmp_path, capsys):
+    out = tmp_path / "out"
+    args = ["generate", "all", "--out", str(out), "--workers", "1", "--quiet"]
+    assert main([*args, "--days", "2", "--end-date", "2026-03-15"]) == 0
+    folders = sorted({p.parent for p in out.rglob("*") if p.is_file()} | {out})
+    assert len(folders) > 20  # seeds/*, events/*/*/*, report/
+    for folder in folders:
+        (folder / "my_notes.txt").write_text("mine")
+    assert main([*args, "--days", "3", "--end-date", "2026-03-10", "--overwrite"]) == 0
+    for folder in folders:
+        assert (folder / "my_notes.txt").read_text() == "mine", folder
+    manifest = json.loads((out / "run_manifest.json").read_text())
+    assert manifest["days"] == 3 and manifest["status"] == "complete"
+    dates = {p.parent.name for p in out.rglob("part-*.parquet")}
+    assert dates == {"date=2026-03-08", "date=2026-03-09", "date=2026-03-10"}
