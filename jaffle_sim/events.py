@@ -100,13 +100,17 @@ class SignedUp(NamedTuple):
 
 
 class JourneyConverted(NamedTuple):
-    """Ground truth of an acquisition: the sessions of the visitor's journey, first to last."""
+    """Ground truth of an acquisition: the sessions of the visitor's journey, first to last.
+    `arrival_key` names where the visitor came from (channel, day and arrival number, packed by
+    `agents.touches.arrival_key`): the same visitor has the same key in every run of the same
+    seed and shard, whichever platforms are switched off."""
 
     customer_id: int
     visitor_id: int
     session_ids: list[str]
     first_touch_at: int
     converted_at: int
+    arrival_key: int = 0
 
 
 class OrderPlaced(NamedTuple):
@@ -152,6 +156,22 @@ class CustomerChurned(NamedTuple):
     churned_at: int
 
 
+class TouchCredited(NamedTuple):
+    """Ground truth of attribution: the model's own credit of one touch of a converted journey
+    (`agents.effects`: the Shapley value of the touch in the journey's probability, against what
+    would have happened without its channel). The touches of a conversion are numbered from 1
+    and their credits sum to 1; a touch before the simulated period has no `session_id`."""
+
+    customer_id: int
+    visitor_id: int
+    session_id: str | None
+    touch: int
+    utm_source: str | None
+    ad_id: str | None
+    credit: float
+    converted_at: int
+
+
 EVENT_TYPES: dict[str, type[Any]] = {
     "ad_launched": AdLaunched,
     "ad_day": AdDay,
@@ -163,6 +183,7 @@ EVENT_TYPES: dict[str, type[Any]] = {
     "payment_made": PaymentMade,
     "order_status_changed": OrderStatusChanged,
     "customer_churned": CustomerChurned,
+    "touch_credited": TouchCredited,
 }
 
 

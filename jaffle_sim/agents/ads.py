@@ -114,7 +114,9 @@ class AdPlatform:
         b = self.behaviour
         high = b.duration_days.support[1]
         if not np.isfinite(high):
-            high = float(np.quantile(b.duration_days.sample(np.random.default_rng(0), 100_000), 0.9999))
+            high = float(
+                np.quantile(b.duration_days.sample(np.random.default_rng(0), 100_000), 0.9999)
+            )
         longest = int(np.ceil(high))
         n = self.rng.poisson(b.launches_per_day * longest)
         start = np.sort(self.rng.integers(-longest, 0, n))

@@ -130,6 +130,16 @@ class TouchRates:
         landing = np.array([1.0 if c == ORGANIC else landing_share for c in CHANNELS])
         return cls(np.minimum(signup, 1.0), np.minimum(back, 1.0), landing, return_without_ad)
 
+    def signup_chance(self, channels: Sequence[str] | np.ndarray, touch: np.ndarray) -> np.ndarray:
+        """The chance that each landed touch signs up: its channel (a name) and its number in the
+        journey (1 = first). The expected sign-up rate of measured touches is their mean."""
+        return self.signup[_position(touch), _codes(channels)]
+
+    def return_chance(self, channels: Sequence[str] | np.ndarray, touch: np.ndarray) -> np.ndarray:
+        """The chance that each landed touch that did not sign up comes back (ignoring the cap
+        of `max_sessions`)."""
+        return self.back[_position(touch), _codes(channels)]
+
     def credit(self, channels: Sequence[int]) -> list[float]:
         """The truth credit of each touch of a journey that signed up in its last touch, given
         the touches' channels (positions in `CHANNELS`), first to last. Sums to 1."""
@@ -137,10 +147,20 @@ class TouchRates:
         organic = CHANNELS.index(ORGANIC)
         ratio = np.zeros(n)  # b_j / a_j: the touch's worth without it, relative to with it
         for j in range(1, n):
-            ratio[j] = self.return_without_ad * _factor(self, organic, j, n) / _factor(
-                self, channels[j], j, n
-            )
+            own = _factor(self, channels[j], j, n)
+            if own <= 0:
+                raise ValueError(f"touch {j + 1} of the journey could not have happened")
+            ratio[j] = self.return_without_ad * _factor(self, organic, j, n) / own
         return shapley_of_product(ratio)
+
+
+def _codes(channels: Sequence[str] | np.ndarray) -> np.ndarray:
+    code = {c: i for i, c in enumerate(CHANNELS)}
+    return np.array([code[c] for c in np.asarray(channels, dtype=object).tolist()], dtype=np.int64)
+
+
+def _position(touch: np.ndarray) -> np.ndarray:
+    return (np.asarray(touch) > 1).astype(np.int64)
 
 
 def _factor(rates: TouchRates, channel: int, j: int, n: int) -> float:
@@ -160,9 +180,7 @@ def shapley_of_product(ratio: np.ndarray) -> list[float]:
     phi_j = (1 - ratio_j) * sum_m m! (n-1-m)! / n! * e_m, with e_m the coefficient of x^m in the
     product over the other players i of (ratio_i + x)."""
     n = len(ratio)
-    weight = np.array(
-        [math.factorial(m) * math.factorial(n - 1 - m) / math.factorial(n) for m in range(n)]
-    )
+    weight = np.array([1.0 / (n * math.comb(n - 1, m)) for m in range(n)])
     out = []
     for j in range(n):
         poly = np.ones(1)  # coefficients, lowest power first

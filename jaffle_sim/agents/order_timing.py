@@ -7,6 +7,7 @@ repeat order (after the session the need opened) are timed by the scenario's `Or
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -15,12 +16,12 @@ from jaffle_sim import behaviour as rule
 from jaffle_sim.distributions import Distribution, DistributionError, finite
 from jaffle_sim.mixes import HourProfile
 
-
 # Calibration of the draw to the order-hour profile: session start times on a 5-minute grid,
 # fixed-point rounds and the largest change of an hour's share at which it stops.
 _GRID = (np.arange(24 * 12) + 0.5) / 12
 _ROUNDS = 500
 _TOLERANCE = 1e-9
+_SHARE_TOLERANCE = 1e-4
 
 
 @dataclass(frozen=True)
@@ -84,15 +85,18 @@ class OrderTiming:
         total = a + b
         return np.divide(a, total, out=(mass_same > 0).astype(float), where=total > 0)
 
-    def _solve_share(self, weight: np.ndarray, prof: HourProfile) -> float:
-        """The tilt that gives `same_day_share` for sessions on the grid weighted by `weight`."""
+    def _solve_share(self, weight: np.ndarray, prof: HourProfile) -> tuple[float, bool]:
+        """The tilt that gives `same_day_share` for sessions on the grid weighted by `weight`,
+        and whether it does (some profiles leave too little of one day to reach the share)."""
         *_, mass_same, mass_next = self._windows(_GRID, prof)
         lo, hi = 0.0, 1.0
         for _ in range(60):
             mid = (lo + hi) / 2
             share = float(weight @ self._p_same(mid, mass_same, mass_next))
             lo, hi = (mid, hi) if share < self.same_day_share else (lo, mid)
-        return (lo + hi) / 2
+        tilt = (lo + hi) / 2
+        share = float(weight @ self._p_same(tilt, mass_same, mass_next))
+        return tilt, abs(share - self.same_day_share) < _SHARE_TOLERANCE
 
     def _order_hour_shares(self, weight: np.ndarray, tilt: Tilt) -> np.ndarray:
         """Share of the orders in each clock hour, for sessions on the grid weighted by
@@ -105,7 +109,9 @@ class OrderTiming:
         def within(lo: np.ndarray, hi: np.ndarray, mass: np.ndarray) -> np.ndarray:
             cum = prof.cdf(np.clip(edges, lo[:, None], hi[:, None]))
             per_hour = np.diff(cum, axis=1)
-            return np.divide(per_hour, mass[:, None], out=np.zeros_like(per_hour), where=mass[:, None] > 0)
+            return np.divide(
+                per_hour, mass[:, None], out=np.zeros_like(per_hour), where=mass[:, None] > 0
+            )
 
         shares = p[:, None] * within(lo_s, hi_s, m_s) + (1 - p)[:, None] * within(lo_n, hi_n, m_n)
         return np.asarray(weight @ shares)
@@ -114,16 +120,34 @@ class OrderTiming:
         """How to draw for sessions starting as `session_hours` says: the tilt that gives
         `same_day_share` and the in-window weights that put the orders on `order_hours`
         (a fixed point: each round scales every hour's weight by target share / realised share,
-        then solves the tilt again). Hours the windows cannot reach (with `same_day_share` 0 or
-        1) keep their weight; the other hours then match as closely as the windows allow."""
+        then solves the tilt again). The same-day share comes first: where matching the hours
+        exactly would leave one day too little of the profile to reach it (a share near 0 or 1),
+        the calibration stops at the last round that keeps it, and the hours match as closely
+        as that allows."""
+        if self.gap_hours is not None:
+            return Tilt(0.5, self.order_hours)  # the delay distribution decides; no tilt
+        return _calibrated(
+            self.same_day_share,
+            self.order_hours,
+            self.min_gap_hours,
+            self.max_gap_hours,
+            session_hours,
+        )
+
+    def order_hour_shares(self, session_hours: HourProfile) -> np.ndarray:
+        """Share of the orders in each clock hour (24) for sessions starting as `session_hours`
+        says: `order_hours` itself, or as close as the windows and the same-day share allow."""
+        weight = np.asarray(session_hours.weights)[_GRID.astype(int)]
+        weight = weight / weight.sum()
+        return self._order_hour_shares(weight, self.tilt_for(session_hours))
+
+    def _calibrate(self, session_hours: HourProfile) -> Tilt:
         weight = np.asarray(session_hours.weights)[_GRID.astype(int)]
         weight = weight / weight.sum()
         target = np.asarray(self.order_hours.weights, dtype=float)
         target = target / target.sum()
         draw = target.copy()
-        tilt = Tilt(self._solve_share(weight, self.order_hours), self.order_hours)
-        if self.gap_hours is not None:
-            return tilt
+        tilt = Tilt(self._solve_share(weight, self.order_hours)[0], self.order_hours)
         for _ in range(_ROUNDS):
             realised = self._order_hour_shares(weight, tilt)
             if np.max(np.abs(realised - target)) < _TOLERANCE:
@@ -132,7 +156,10 @@ class OrderTiming:
             draw = draw * scale
             draw = draw / draw.sum()
             prof = HourProfile(tuple(draw.tolist()))
-            tilt = Tilt(self._solve_share(weight, prof), prof)
+            share, reached = self._solve_share(weight, prof)
+            if not reached:
+                break
+            tilt = Tilt(share, prof)
         return tilt
 
     def sample_gap_seconds(
@@ -160,3 +187,17 @@ class OrderTiming:
             "max_gap_hours": self.max_gap_hours,
             "gap_hours": "none" if self.gap_hours is None else self.gap_hours.to_dict(),
         }
+
+
+@lru_cache(maxsize=64)
+def _calibrated(
+    same_day_share: float,
+    order_hours: HourProfile,
+    min_gap_hours: float,
+    max_gap_hours: float,
+    session_hours: HourProfile,
+) -> Tilt:
+    """`OrderTiming.tilt_for` once per timing and session profile (the model asks several
+    times: customers, visitors, the profile)."""
+    timing = OrderTiming(same_day_share, order_hours, min_gap_hours, max_gap_hours)
+    return timing._calibrate(session_hours)

@@ -23,7 +23,6 @@ from jaffle_sim.distributions import Buffered, Distribution
 from jaffle_sim.events import PAYMENT_METHODS, EventLog, OrderPlaced, PaymentMade
 from jaffle_sim.mixes import Mix
 
-
 COUPON = "coupon"  # the payment method of an order covered in full by a coupon
 
 

@@ -1,22 +1,27 @@
 """Visitors: everyone who arrives at the shop's website or app, and their journeys to a sign-up.
 
 A visitor arrives through an ad click (bought by an `AdPlatform`) or organically. A click lands in a
-session unless the visitor bounces first. In each session the visitor signs up with some
-probability (higher on a return visit), otherwise may come back later through another channel,
-up to a number of sessions: the multi-touch journeys that attribution models try to recover. A
-sign-up makes the visitor a customer, whose first order follows the converting session by 1-24 h.
+session unless the visitor bounces first. In each session the visitor signs up with a probability
+that depends on the touch's channel and position (`agents.effects`), otherwise may come back
+later through another channel, up to a number of sessions: the multi-touch journeys that
+attribution models try to recover. A sign-up makes the visitor a customer, whose first order
+follows the converting session by 1-24 h; the journey's touches are credited with the model's
+own truth credit (`TouchCredited`).
 
 Visitors are many and short-lived, so the pool handles them as arrays: each simulated day it takes
 that day's arrivals and the returns due that day together, in rounds (a return can fall on the
-same day), and keeps only open journeys between days.
+same day), and keeps only open journeys between days. Every visitor's random numbers are its own
+(`touches`): session lengths and return delays drawn when it arrives from a stream keyed by its
+channel and day, and uniforms hashed from its arrival key, touch and decision. So a run with a
+platform switched off leaves every journey that never touches it as it was.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import simpy
@@ -24,18 +29,47 @@ import simpy
 from jaffle_sim import behaviour as rule
 from jaffle_sim.agents.ads import AdPlatform, Clicks
 from jaffle_sim.agents.customers import Customers, NewCustomer
+from jaffle_sim.agents.effects import ChannelEffect, TouchRates, channel_effects, neutral_effects
 from jaffle_sim.agents.order_timing import OrderTiming
 from jaffle_sim.agents.sessions import SessionDesk, TrafficBehaviour
-from jaffle_sim.agents.touches import Touches
+from jaffle_sim.agents.touches import (
+    DAY_OFFSET,
+    DELAY,
+    MINUTES,
+    SLOT,
+    ArrivalDraws,
+    KeyedUniforms,
+    Touches,
+    arrival_key,
+    split_key,
+)
 from jaffle_sim.clock import DAY, HOUR, MINUTE
 from jaffle_sim.distributions import Distribution
-from jaffle_sim.events import CHANNELS, ORGANIC, EventLog, JourneyConverted
+from jaffle_sim.events import CHANNELS, ORGANIC, EventLog, JourneyConverted, TouchCredited
 from jaffle_sim.mixes import Mix
+
+# Sub-streams of the `visitors` concern (0 and 1 were the shared visitor and desk streams).
+ARRIVALS_STREAM = 2  # (ARRIVALS_STREAM, channel, day code): a channel's arrivals of one day
+CONVERTER_STREAM = 3  # (CONVERTER_STREAM, day code, channel, number): one new customer's draws
+UNIFORMS_STREAM = 4  # the seed of the visitors' keyed uniforms
+
+ORGANIC_CODE = CHANNELS.index(ORGANIC)
+_CHANNEL_NAMES = np.array(CHANNELS, dtype=object)
+_SOURCES = np.array([None if c == ORGANIC else c for c in CHANNELS], dtype=object)
+
+# A keyed random stream: key parts -> generator (the model's `streams.generator("visitors", ...)`).
+Streams = Callable[..., np.random.Generator]
 
 
 @dataclass(frozen=True)
 class JourneyBehaviour:
-    """How a visitor's journey unfolds from session to session until sign-up or leaving."""
+    """How a visitor's journey unfolds from session to session until sign-up or leaving.
+
+    `first_visit_conversion`, `return_visit_conversion` and `return_probability` are the base
+    rates a channel's `channel_effects` multiply (per touch: sign-up on a first touch, sign-up on a
+    return, coming back after a session without sign-up). `return_without_ad`: the probability
+    that a visitor who would come back through a platform with no ad running (switched off, or
+    none that day) comes back organically anyway; otherwise the journey ends."""
 
     first_visit_conversion: float = field(metadata=rule.probability())
     return_visit_conversion: float = field(metadata=rule.probability())
@@ -44,9 +78,62 @@ class JourneyBehaviour:
     return_channels: Mix = field(metadata=rule.mix(labels=CHANNELS, what="channel"))
     max_sessions: int = field(metadata=rule.count(minimum=1))
     order_timing: OrderTiming
+    channel_effects: Mapping[str, ChannelEffect] = field(
+        default_factory=neutral_effects, metadata=channel_effects()
+    )
+    return_without_ad: float = field(default=1.0, metadata=rule.probability())
 
     def __post_init__(self) -> None:
         rule.validate(self)
+
+    def rates(self, landing_share: float) -> TouchRates:
+        """The per-touch probabilities by channel and position (and the truth credit)."""
+        return TouchRates.of(
+            self.channel_effects,
+            self.first_visit_conversion,
+            self.return_visit_conversion,
+            self.return_probability,
+            landing_share,
+            self.return_without_ad,
+        )
+
+    def signup_chance_per_arrival(self, landing_share: float) -> dict[str, float]:
+        """Per channel of arrival: the chance that a journey a first touch (an ad click, or an
+        organic visit) through it begins ends in a sign-up, with every platform running ads."""
+        r = self.rates(landing_share)
+        mix = [(CHANNELS.index(c), share) for c, share in self.return_channels.shares.items()]
+        later = 0.0  # a return's chance to end in a sign-up, from the last possible one back
+        for _ in range(self.max_sessions - 1):
+            later = sum(
+                share
+                * r.landing[c]
+                * (r.signup[1, c] + (1 - r.signup[1, c]) * r.back[1, c] * later)
+                for c, share in mix
+            )
+        return {
+            name: float(
+                r.landing[c] * (r.signup[0, c] + (1 - r.signup[0, c]) * r.back[0, c] * later)
+            )
+            for c, name in enumerate(CHANNELS)
+        }
+
+
+class Journey:
+    """An open journey: when it began and, per touch so far, session id (None before day 0),
+    channel (position in `CHANNELS`) and ad."""
+
+    __slots__ = ("ads", "channels", "first_at", "sessions")
+
+    def __init__(self, first_at: int):
+        self.first_at = first_at
+        self.sessions: list[str | None] = []
+        self.channels: list[int] = []
+        self.ads: list[str | None] = []
+
+    def add(self, session_id: str | None, channel: int, ad_id: str | None) -> None:
+        self.sessions.append(session_id)
+        self.channels.append(channel)
+        self.ads.append(ad_id)
 
 
 class Visitors:
@@ -59,7 +146,7 @@ class Visitors:
         platforms: dict[str, AdPlatform],
         desk: SessionDesk,
         customers: Customers,
-        rng: np.random.Generator,
+        streams: Streams,
         log: EventLog,
         first_visitor_id: int,
     ):
@@ -68,46 +155,85 @@ class Visitors:
         self.platforms = platforms
         self.desk = desk
         self.customers = customers
-        self.rng = rng
+        self.streams = streams
         self.log = log
         self.next_visitor = first_visitor_id
+        self.rates = journey.rates(traffic.landing_share)
+        self.draws = ArrivalDraws(
+            journey.max_sessions, traffic.session_minutes, journey.return_delay_hours
+        )
+        self.uniforms = KeyedUniforms(int(streams(UNIFORMS_STREAM).integers(0, 2**63)))
+        self._app_share = np.array([desk.app_share[c] for c in CHANNELS])
+        mix = journey.return_channels
+        self._return_cum = np.cumsum(mix.probabilities)
+        self._return_code = np.array([CHANNELS.index(c) for c in mix.labels], dtype=np.int64)
         self._inbox: list[Clicks] = []
         self._due: dict[int, list[Touches]] = defaultdict(list)
-        # Open journeys: visitor -> (first touch time, session ids so far).
-        self._journeys: dict[int, tuple[int, list[str]]] = {}
+        self._journeys: dict[int, Journey] = {}
         self._tilt = journey.order_timing.tilt_for(traffic.visit_hours)
+        self._credits: dict[tuple[int, ...], list[float]] = {}
+
+    # -- arrivals -------------------------------------------------------------------------------
+    def _arrivals(self, day: int, channel: int, at: np.ndarray | None, rate: float) -> Touches:
+        """A channel's first touches of one day, with their draws, from the stream of (channel,
+        day): the times `at` when given (clicks), else Poisson(rate) visits at visit hours."""
+        rng = self.streams(ARRIVALS_STREAM, channel, day + DAY_OFFSET)
+        if at is None:
+            n = int(rng.poisson(rate))
+            at = day * DAY + self.traffic.visit_hours.sample_hours(rng, n) * HOUR
+        n = len(at)
+        key = arrival_key(day, channel, np.arange(n))
+        return Touches.arrivals(at, channel, self.draws.draw(rng, n), key)
+
+    def _number(self, arrivals: Touches) -> None:
+        """Visitor ids for new arrivals, in time order (the arrays keep their order)."""
+        order = np.argsort(arrivals.at, kind="stable")
+        arrivals.visitor[order] = np.arange(self.next_visitor, self.next_visitor + len(order))
+        self.next_visitor += len(order)
+
+    def _concat(self, parts: list[Touches]) -> Touches:
+        return Touches.concat(parts, self.journey.max_sessions)
 
     def warm_up(self, days: int, paid_per_day: dict[str, float], organic_per_day: float) -> None:
         """Simulate `days` days before day 0 without recording anything, so that day 0 starts with
         the journeys already under way (returns due on day 0 and later). Sign-ups during the
-        warm-up are dropped: the customers acquired before day 0 are the existing customers."""
-        rng, hours = self.rng, self.traffic.visit_hours
+        warm-up are dropped: the customers acquired before day 0 are the existing customers. A
+        platform without clicks then has no ads: returns through it follow `return_without_ad`."""
+        running = [CHANNELS.index(name) for name, rate in paid_per_day.items() if rate > 0]
+        rates = {CHANNELS.index(name): rate for name, rate in paid_per_day.items()}
+        rates[ORGANIC_CODE] = organic_per_day
         for day in range(-days, 0):
-            parts = [
-                Touches.arrivals(
-                    day * DAY + hours.sample_hours(rng, rng.poisson(rate)) * HOUR, channel
-                )
-                for channel, rate in (*paid_per_day.items(), (ORGANIC, organic_per_day))
-            ]
-            batch = Touches.concat([*parts, *self._due.pop(day, [])])
-            order = np.argsort(batch.at, kind="stable")
-            batch = batch.take(order)
-            fresh = batch.number == 1
-            batch.visitor[fresh] = np.arange(self.next_visitor, self.next_visitor + fresh.sum())
-            self.next_visitor += int(fresh.sum())
+            arrivals = self._concat(
+                [self._arrivals(day, c, None, r) for c, r in sorted(rates.items())]
+            )
+            self._number(arrivals)
+            due = self._without_ads(self._concat(self._due.pop(day, [])), running)
+            batch = self._concat([arrivals, due])
             while len(batch):
                 done, later = self._visit(batch, np.full(len(batch), None, dtype=object))
-                for v, back, at in zip(
-                    batch.visitor.tolist(), done["back"].tolist(), done["start"].tolist()
-                ):
-                    if back:
-                        self._journeys.setdefault(v, (at, []))
-                    else:
-                        self._journeys.pop(v, None)
+                for i in np.flatnonzero(done["back"]).tolist():
+                    v = int(batch.visitor[i])
+                    journey = self._journeys.get(v) or Journey(int(done["start"][i]))
+                    journey.add(None, int(batch.channel[i]), None)
+                    self._journeys[v] = journey
+                for i in np.flatnonzero(~done["back"] & (batch.number > 1)).tolist():
+                    self._journeys.pop(int(batch.visitor[i]), None)
                 today = later.at < (day + 1) * DAY
                 for d, touches in later.take(~today).by_day():
                     self._due[d].append(touches)
-                batch = later.take(today)
+                batch = self._without_ads(later.take(today), running)
+
+    def _without_ads(self, touches: Touches, running: list[int]) -> Touches:
+        """Warm-up returns through a platform without ads: organic or none (`return_without_ad`)."""
+        stopped = (touches.channel != ORGANIC_CODE) & ~np.isin(touches.channel, running)
+        if not stopped.any():
+            return touches
+        u = self.uniforms(touches.key, touches.number)[:, SLOT["without_ad"]]
+        keep = ~stopped | (u < self.journey.return_without_ad)
+        touches.channel[stopped & keep] = ORGANIC_CODE
+        for v in touches.visitor[~keep].tolist():
+            self._journeys.pop(v, None)
+        return touches.take(keep)
 
     def receive(self, clicks: Clicks) -> None:
         """First-touch clicks bought by an ad platform for the current day."""
@@ -125,29 +251,21 @@ class Visitors:
 
     # -- one day --------------------------------------------------------------------------------
     def run_day(self, env: simpy.Environment, day: int, organic_scale: float) -> None:
-        rng, t = self.rng, self.traffic
-        ads: list[np.ndarray] = []
-        parts = []
-        for clicks in self._inbox:
-            parts.append(Touches.arrivals(clicks.at, clicks.platform))
+        parts, ads = [], []
+        for clicks in sorted(self._inbox, key=lambda c: CHANNELS.index(c.platform)):
+            channel = CHANNELS.index(clicks.platform)
+            parts.append(self._arrivals(day, channel, np.asarray(clicks.at, dtype=float), 0.0))
             ads.append(np.array(clicks.ad_ids, dtype=object))
         self._inbox = []
-        n_organic = rng.poisson(t.organic_visitors_per_day * organic_scale)
-        parts.append(
-            Touches.arrivals(day * DAY + t.visit_hours.sample_hours(rng, n_organic) * HOUR, ORGANIC)
-        )
-        ads.append(np.full(n_organic, None, dtype=object))
-        arrivals = Touches.concat(parts)
-        ad_of = np.concatenate(ads)
-        order = np.argsort(arrivals.at, kind="stable")
-        arrivals, ad_of = arrivals.take(order), ad_of[order]
-        arrivals.visitor = np.arange(self.next_visitor, self.next_visitor + len(arrivals))
-        self.next_visitor += len(arrivals)
+        rate = self.traffic.organic_visitors_per_day * organic_scale
+        parts.append(self._arrivals(day, ORGANIC_CODE, None, rate))
+        ads.append(np.full(len(parts[-1]), None, dtype=object))
+        arrivals = self._concat(parts)
+        self._number(arrivals)
 
-        due = Touches.concat(self._due.pop(day, []))
-        due_ads = self._route(due.channel)  # may turn a channel without ads today organic
-        batch = Touches.concat([arrivals, due])
-        batch_ads = np.concatenate([ad_of, due_ads])
+        due, due_ads = self._route(self._concat(self._due.pop(day, [])))
+        batch = self._concat([arrivals, due])
+        batch_ads = np.concatenate([*ads, due_ads])
         day_end = (day + 1) * DAY
         rounds = []
         while len(batch):
@@ -156,64 +274,79 @@ class Visitors:
             today = later.at < day_end
             for d, touches in later.take(~today).by_day():
                 self._due[d].append(touches)
-            batch = later.take(today)
-            batch_ads = self._route(batch.channel)
+            batch, batch_ads = self._route(later.take(today))
         self._record(env, rounds)
 
-    def _route(self, channels: np.ndarray) -> np.ndarray:
-        """Ads for return touches through a platform (today's running ads); organic if none."""
-        out = np.full(len(channels), None, dtype=object)
-        for name, platform in self.platforms.items():
-            idx = np.flatnonzero(channels == name)
-            if len(idx) == 0:
-                continue
-            chosen = platform.route_clicks(len(idx))
-            if chosen:
-                out[idx] = np.array(chosen, dtype=object)
+    def _route(self, touches: Touches) -> tuple[Touches, np.ndarray]:
+        """Ads for return touches through a platform, each picked with the visitor's own draw in
+        proportion to today's impressions. A platform without a running ad today: the visitor
+        comes back organically with `return_without_ad`, or not at all (the journey ends)."""
+        ads = np.full(len(touches), None, dtype=object)
+        paid = np.flatnonzero(touches.channel != ORGANIC_CODE)
+        if len(paid) == 0:
+            return touches, ads
+        u = self.uniforms(touches.key[paid], touches.number[paid])
+        keep = np.ones(len(touches), dtype=bool)
+        route = {CHANNELS.index(name): p.route_one for name, p in self.platforms.items()}
+        without_ad = self.journey.return_without_ad
+        for i, channel, u_ad, u_without in zip(
+            paid.tolist(),
+            touches.channel[paid].tolist(),
+            u[:, SLOT["ad"]].tolist(),
+            u[:, SLOT["without_ad"]].tolist(),
+        ):
+            ad = route[channel](u_ad)
+            if ad is not None:
+                ads[i] = ad
+            elif u_without < without_ad:
+                touches.channel[i] = ORGANIC_CODE
             else:
-                channels[idx] = ORGANIC
-        return out
+                keep[i] = False
+                self._journeys.pop(int(touches.visitor[i]), None)
+        if keep.all():
+            return touches, ads
+        return touches.take(keep), ads[keep]
 
     def _visit(self, touches: Touches, ad_ids: np.ndarray) -> tuple[dict[str, Any], Touches]:
         """One round: clicks land or bounce; sessions end in sign-up, a return or leaving."""
-        rng, j, t = self.rng, self.journey, self.traffic
-        n = len(touches)
-        paid = touches.channel != ORGANIC
-        landed = ~paid | (rng.random(n) < t.landing_share)
-        app_share = np.array([self.desk.app_share[c] for c in touches.channel])
-        is_app = rng.random(n) < app_share
-        minutes = t.session_minutes.sample(rng, n)
+        r, j = self.rates, self.journey
+        u = self.uniforms(touches.key, touches.number)
+        drawn = touches.current()
+        channel = touches.channel
+        later_touch = (touches.number > 1).astype(np.int64)
+        landed = u[:, SLOT["land"]] < r.landing[channel]
+        is_app = u[:, SLOT["app"]] < self._app_share[channel]
         start = touches.at.astype(np.int64)
-        end = start + np.maximum(MINUTE, (minutes * MINUTE).astype(np.int64))
-        p_convert = np.where(
-            touches.number == 1, j.first_visit_conversion, j.return_visit_conversion
-        )
-        u = rng.random(n)
-        convert = landed & (u < p_convert)
+        end = start + np.maximum(MINUTE, (drawn[:, MINUTES] * MINUTE).astype(np.int64))
+        convert = landed & (u[:, SLOT["signup"]] < r.signup[later_touch, channel])
         back = (
             landed
             & ~convert
-            & (rng.random(n) < j.return_probability)
+            & (u[:, SLOT["back"]] < r.back[later_touch, channel])
             & (touches.number < j.max_sessions)
         )
-        delay = j.return_delay_hours.sample(rng, int(back.sum())) * HOUR
-        channel = np.array(j.return_channels.labels, dtype=object)[
-            j.return_channels.sample_index(rng, int(back.sum()))
-        ]
+        delay = drawn[back, DELAY] * HOUR
+        pick = np.searchsorted(self._return_cum, u[back, SLOT["channel"]], side="right")
+        next_channel = self._return_code[np.minimum(pick, len(self._return_code) - 1)]
         later = Touches(
             end[back] + np.maximum(delay, MINUTE),
             touches.visitor[back],
             touches.number[back] + 1,
-            channel,
+            next_channel,
+            touches.draws[back],
+            touches.key[back],
         )
         # Sign-up happens during the session, and before midnight: the day's tables are written
         # at the end of the day and must not hold a sign-up from the future.
         last = np.minimum(end, (start // DAY + 1) * DAY - 1)
-        signup_at = start + (rng.random(n) * (last - start)).astype(np.int64)
+        signup_at = start + (u[:, SLOT["signup_at"]] * (last - start)).astype(np.int64)
         done = {
-            "touches": touches,
+            "at": touches.at,
+            "visitor": touches.visitor,
+            "number": touches.number,
+            "channel": touches.channel,
+            "key": touches.key,
             "ad_id": ad_ids,
-            "paid": paid,
             "landed": landed,
             "is_app": is_app,
             "start": start,
@@ -221,6 +354,7 @@ class Visitors:
             "convert": convert,
             "back": back,
             "signup_at": signup_at,
+            "buys": u[:, SLOT["buys"]] >= self.customers.behaviour.no_first_order_share,
         }
         return done, later
 
@@ -228,97 +362,158 @@ class Visitors:
         """Number today's sessions in time order, sign converters up in time order, record."""
         if not rounds:
             return
-        col = {k: np.concatenate([r[k] for r in rounds]) for k in rounds[0] if k != "touches"}
-        touches = Touches.concat([r["touches"] for r in rounds])
-        order = np.lexsort((touches.visitor, touches.at))
-        touches = touches.take(order)
+        col = {k: np.concatenate([r[k] for r in rounds]) for k in rounds[0]}
+        order = np.lexsort((col["visitor"], col["at"]))
         col = {k: v[order] for k, v in col.items()}
-        n = len(touches)
+        n = len(order)
         session_id = np.full(n, None, dtype=object)
-        for platform, mask in (
+        for site, mask in (
             ("app", col["landed"] & col["is_app"]),
             ("website", col["landed"] & ~col["is_app"]),
         ):
             idx = np.flatnonzero(mask)
-            session_id[idx] = np.array(self.desk.number(platform, len(idx)), dtype=object)
+            session_id[idx] = np.array(self.desk.number(site, len(idx)), dtype=object)
         customer_id = np.full(n, None, dtype=object)
 
-        # Journeys: extend open ones, close those that end today.
+        # Journeys: extend open ones, close those that end today. A first touch that neither
+        # signs up nor comes back has no journey to keep; every other touch is followed.
         journeys = self._journeys
-        visitors = touches.visitor.tolist()
-        landed, convert, back = (
-            col["landed"].tolist(),
-            col["convert"].tolist(),
-            col["back"].tolist(),
+        followed = np.flatnonzero(
+            (col["landed"] & (col["convert"] | col["back"])) | (col["number"] > 1)
         )
-        starts = col["start"].tolist()
         converters = []
-        for i in range(n):
-            v = visitors[i]
-            if not landed[i]:
+        rows = zip(
+            followed.tolist(),
+            col["visitor"][followed].tolist(),
+            col["landed"][followed].tolist(),
+            col["convert"][followed].tolist(),
+            col["back"][followed].tolist(),
+            col["start"][followed].tolist(),
+            col["channel"][followed].tolist(),
+            session_id[followed].tolist(),
+            col["ad_id"][followed].tolist(),
+        )
+        for i, v, landed, convert, back, start, channel, sid, ad in rows:
+            if not landed:
                 journeys.pop(v, None)
                 continue
-            first_at, path = journeys.get(v) or (starts[i], [])
-            path.append(session_id[i])
-            if convert[i]:
+            journey = journeys.get(v) or Journey(start)
+            journey.add(sid, channel, ad)
+            if convert:
                 journeys.pop(v, None)
-                converters.append((i, first_at, path))
-            elif back[i]:
-                journeys[v] = (first_at, path)
+                converters.append((i, journey))
+            elif back:
+                journeys[v] = journey
             else:
                 journeys.pop(v, None)
-        self._sign_up(env, converters, touches, col, session_id, customer_id)
+        if converters:
+            self._sign_up(env, converters, col, session_id, customer_id)
 
         landed_idx = np.flatnonzero(col["landed"])
         self.log.record_columns(
             "session",
             {
                 "session_id": session_id[landed_idx].tolist(),
-                "visitor_id": touches.visitor[landed_idx],
+                "visitor_id": col["visitor"][landed_idx],
                 "customer_id": customer_id[landed_idx].tolist(),
                 "started_at": col["start"][landed_idx],
                 "ended_at": col["end"][landed_idx],
                 "platform": np.where(col["is_app"][landed_idx], "app", "website").tolist(),
-                "utm_source": [None if c == ORGANIC else c for c in touches.channel[landed_idx]],
+                "utm_source": _SOURCES[col["channel"][landed_idx]].tolist(),
                 "ad_id": col["ad_id"][landed_idx].tolist(),
-                "touch": touches.number[landed_idx],
+                "touch": col["number"][landed_idx],
             },
         )
-        paid_idx = np.flatnonzero(col["paid"])
+        paid_idx = np.flatnonzero(col["channel"] != ORGANIC_CODE)
         self.log.record_columns(
             "click",
             {
                 "clicked_at": col["start"][paid_idx],
                 "ad_id": col["ad_id"][paid_idx].tolist(),
-                "platform": touches.channel[paid_idx].tolist(),
-                "visitor_id": touches.visitor[paid_idx],
+                "platform": _CHANNEL_NAMES[col["channel"][paid_idx]].tolist(),
+                "visitor_id": col["visitor"][paid_idx],
                 "session_id": session_id[paid_idx].tolist(),
-                "touch": touches.number[paid_idx],
+                "touch": col["number"][paid_idx],
             },
         )
 
     def _sign_up(
         self,
         env: simpy.Environment,
-        converters: list[tuple[int, Any, list[Any]]],
-        touches: Touches,
+        converters: list[tuple[int, Journey]],
         col: dict[str, Any],
         session_id: np.ndarray,
         customer_id: np.ndarray,
     ) -> None:
-        if not converters:
-            return
+        """Sign converters up in time order, time their first orders, credit their touches."""
         converters.sort(key=lambda c: (int(col["signup_at"][c[0]]), c[0]))
-        idx = np.array([c[0] for c in converters])
-        clock_hours = (col["start"][idx] % DAY) / HOUR
-        gap = self.journey.order_timing.sample_gap_seconds(self.rng, clock_hours, self._tilt)
-        buys = self.rng.random(len(idx)) >= self.customers.behaviour.no_first_order_share
-        for k, (i, first_at, path) in enumerate(converters):
+        idx = np.array([i for i, _ in converters])
+        gap = self._first_order_gaps(col["key"][idx], col["number"][idx], col["start"][idx])
+        for k, (i, journey) in enumerate(converters):
             signed_up_at = int(col["signup_at"][i])
-            order_at = float(col["start"][i] + gap[k]) if buys[k] else None
-            new = NewCustomer(int(touches.visitor[i]), session_id[i], signed_up_at, order_at)
+            order_at = float(col["start"][i] + gap[k]) if col["buys"][i] else None
+            visitor_id = int(col["visitor"][i])
+            new = NewCustomer(visitor_id, session_id[i], signed_up_at, order_at)
             cid = self.customers.sign_up(env, new)
             customer_id[i] = cid
+            key = int(col["key"][i])
+            recorded = [s for s in journey.sessions if s is not None]
             self.log.record(
-                JourneyConverted(cid, new.visitor_id, list(path), first_at, signed_up_at)
+                JourneyConverted(cid, visitor_id, recorded, journey.first_at, signed_up_at, key)
             )
+            credit = self._credit(tuple(journey.channels))
+            for touch, (sid, channel, ad, share) in enumerate(
+                zip(journey.sessions, journey.channels, journey.ads, credit), start=1
+            ):
+                self.log.record(
+                    TouchCredited(
+                        cid, visitor_id, sid, touch, _SOURCES[channel], ad, share, signed_up_at
+                    )
+                )
+
+    def _credit(self, channels: tuple[int, ...]) -> list[float]:
+        """The truth credit of a journey's touches (journeys repeat: computed once each)."""
+        credit = self._credits.get(channels)
+        if credit is None:
+            credit = self._credits[channels] = self.rates.credit(channels)
+        return credit
+
+    def _first_order_gaps(
+        self, key: np.ndarray, touch: np.ndarray, start: np.ndarray
+    ) -> np.ndarray:
+        """Seconds from each converting session's start to its first order, from the converter's
+        own numbers. The order-timing model draws only uniforms, handed out per converter by
+        `_OwnUniforms`; a free delay distribution (`gap_hours`) gets a stream per converter."""
+        timing = self.journey.order_timing
+        clock_hours = (start % DAY) / HOUR
+        if timing.gap_hours is None:
+            u = self.uniforms(key, touch)
+            own = _OwnUniforms(u[:, [SLOT["order_day"], SLOT["order_hour"], SLOT["order_spare"]]])
+            return timing.sample_gap_seconds(
+                cast(np.random.Generator, own), clock_hours, self._tilt
+            )
+        return np.array(
+            [
+                timing.sample_gap_seconds(
+                    self.streams(CONVERTER_STREAM, *split_key(k)),
+                    clock_hours[i : i + 1],
+                    self._tilt,
+                )[0]
+                for i, k in enumerate(key.tolist())
+            ]
+        )
+
+
+class _OwnUniforms:
+    """Stands in for a generator where only `random(n)` is drawn for n visitors: each call hands
+    out the next column of the visitors' own uniforms (a shorter call, for a subset, takes the
+    first rows of its column)."""
+
+    def __init__(self, columns: np.ndarray):
+        self.columns = columns
+        self.calls = 0
+
+    def random(self, size: int) -> np.ndarray:
+        column = self.columns[:, min(self.calls, self.columns.shape[1] - 1)]
+        self.calls += 1
+        return column[:size].copy()

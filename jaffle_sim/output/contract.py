@@ -25,6 +25,18 @@ SESSION_COLUMNS = (
     "visitor_id",
 )
 AD_COLUMNS = ("ad_id", "date", "utm_medium", "utm_campaign", "cost", "impressions", "clicks")
+# Ground truth of attribution: the model's own credit of every touch of every conversion.
+ATTRIBUTION_TRUTH = "raw_attribution_truth"  # the warehouse stages it into `attribution_truth`
+ATTRIBUTION_TRUTH_COLUMNS = (
+    "customer_id",
+    "visitor_id",
+    "touch",
+    "session_id",
+    "utm_source",
+    "ad_id",
+    "credit",
+    "converted_at",
+)
 
 
 @dataclass(frozen=True)
@@ -46,6 +58,7 @@ def _tables() -> dict[str, TableSpec]:
         specs.append(TableSpec(f"stg_{site}_sessions", "sessions", SESSION_COLUMNS))
     for platform in PLATFORMS:
         specs.append(TableSpec(f"stg_{platform}_ads", "ads", AD_COLUMNS))
+    specs.append(TableSpec(ATTRIBUTION_TRUTH, "attribution", ATTRIBUTION_TRUTH_COLUMNS))
     return {s.name: s for s in specs}
 
 

@@ -7,7 +7,7 @@ Layout:
   seeds/validation/raw_{...}_validation.csv
   seeds/sessions/stg_{website,app}_sessions.csv
   seeds/ads/stg_{google,facebook,instagram}_ads.csv
-  seeds/attribution/attribution_truth.csv   ground truth: the credit of every touch of a conversion
+  seeds/attribution/raw_attribution_truth.csv   ground truth: the credit of each touch
   events/kind=<kind>/flavour=<flavour>/date=<YYYY-MM-DD>/part-<shard>.parquet   the event log
   anomalies.json                     ground truth of the validation flavour's anomalies
   run_manifest.json                  what the run was and what it produced
@@ -130,6 +130,12 @@ class RunFolder:
     @property
     def lock(self) -> Path:
         return self.root / LOCK
+
+    @property
+    def raw_parquet(self) -> Path:
+        """Parquet copies of the published raw tables (`run --load parquet`), in dbt's work
+        folder of the staged project: claimed, replaced and removed with it."""
+        return self.dbt_project / DBT_WORK[0] / "raw"
 
     @property
     def warehouse_files(self) -> list[Path]:

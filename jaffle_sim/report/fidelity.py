@@ -6,6 +6,7 @@ Units: delays in hours, session lengths in minutes, money in cents, rates per da
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -13,7 +14,7 @@ import pandas as pd
 
 from jaffle_sim.clock import DAY, HOUR, MINUTE
 from jaffle_sim.distributions import Distribution
-from jaffle_sim.events import ORGANIC, PLATFORMS, WEEKDAYS
+from jaffle_sim.events import CHANNELS, ORGANIC, PLATFORMS, WEEKDAYS
 from jaffle_sim.report import checks as c
 from jaffle_sim.report import measures as m
 from jaffle_sim.report.checks import Check
@@ -110,13 +111,89 @@ def conversion_timing(data: RunData) -> list[Check]:
             np.bincount(model_hour, minlength=24) + 1e-12,
         )
     )
+    # The profiles themselves: sessions start as `traffic.visit_hours` says (first touches and
+    # customers' sessions; returning visitors come back after a delay, at any hour), and orders
+    # land on `order_hours` (an outcome the model calibrates its draw to).
+    placed = data.events["order_placed"].ordered_at.to_numpy()
+    realised = np.bincount(((placed % DAY) // HOUR).astype(int), minlength=24)
+    configured = np.asarray(timing.order_hours.weights, dtype=float)
+    configured /= configured.sum()
+    hours = c.distance(
+        sec,
+        f"{key}.order_hours (distance to profile)",
+        f"peak {timing.order_hours.peak_hour}h",
+        realised,
+        configured,
+        note="clock hours of all orders against the configured profile",
+    )
+    if timing.gap_hours is not None:  # the delay distribution decides the hours
+        hours = c.info(sec, hours.parameter, hours.measured, hours.n, note="set by gap_hours")
+    else:
+        # Where the windows and the same-day share cannot reach the profile, the distance the
+        # model comes to at the visit profile is what to expect.
+        reach = 0.5 * float(
+            np.abs(timing.order_hour_shares(data.scenario.traffic.visit_hours) - configured).sum()
+        )
+        if reach > 0.005:
+            hours = dataclasses.replace(
+                hours,
+                expected=reach,
+                note=f"the model reaches the profile only to {reach:.3f} "
+                f"(same_day_share {timing.same_day_share:g} at these visit hours)",
+            )
+    out.append(hours)
     return out
 
 
+def visit_hours(data: RunData, touches: pd.DataFrame) -> list[Check]:
+    """Start hours of the sessions drawn from `traffic.visit_hours`: visitors' first touches and
+    the sessions customers open when a need arises."""
+    t = data.scenario.traffic
+    first = touches[(touches.number == 1) & (touches["at"] >= 0)]["at"].to_numpy()
+    needs = m.customer_sessions(data)
+    starts = np.concatenate([first, needs[needs.started_at >= 0].started_at.to_numpy()])
+    return [
+        c.distance(
+            "sessions",
+            "traffic.visit_hours (distance to profile)",
+            f"peak {t.visit_hours.peak_hour}h",
+            np.bincount(((starts % DAY) // HOUR).astype(int), minlength=24),
+            np.asarray(t.visit_hours.weights),
+            note="first touches and customers' sessions",
+        )
+    ]
+
+
+def touch_rates(data: RunData) -> tuple[np.ndarray, np.ndarray]:
+    """The chance to sign up and to come back of a touch, per position (row 0: first touch,
+    row 1: a return) and channel (columns in `CHANNELS` order): the journey's base rates, times
+    its channel effects where it states them."""
+    t, j = data.scenario.traffic, data.scenario.journey
+    rates = getattr(j, "rates", None)
+    if rates is not None:
+        r = rates(t.landing_share)
+        return np.asarray(r.signup, dtype=float), np.asarray(r.back, dtype=float)
+    signup = np.array([[j.first_visit_conversion], [j.return_visit_conversion]])
+    back = np.full((2, 1), j.return_probability)
+    return np.repeat(signup, len(CHANNELS), axis=1), np.repeat(back, len(CHANNELS), axis=1)
+
+
+def _expected(table: np.ndarray, touches: pd.DataFrame) -> float:
+    """The mean of a per-(position, channel) rate over `touches`: what they should come to."""
+    if len(touches) == 0:
+        return float(table.mean())
+    pos = (touches.number.to_numpy() > 1).astype(int)
+    channel = touches.channel.map({c: i for i, c in enumerate(CHANNELS)}).to_numpy(dtype=int)
+    return float(table[pos, channel].mean())
+
+
 def journeys(data: RunData, touches: pd.DataFrame) -> list[Check]:
-    """Visitors before sign-up: landing, conversion per visit, returns and their channels."""
+    """Visitors before sign-up: landing, conversion per visit, returns and their channels.
+    Where the journey states channel effects, each rate is expected at the mix of channels the
+    touches came through."""
     sec = "journeys"
     t, j = data.scenario.traffic, data.scenario.journey
+    signup, back = touch_rates(data)
     paid = touches[touches.channel != ORGANIC]
     first = touches[(touches.number == 1) & touches.landed & (touches.day >= settle_days(data))]
     later = touches[(touches.number > 1) & touches.landed]
@@ -129,6 +206,7 @@ def journeys(data: RunData, touches: pd.DataFrame) -> list[Check]:
         & (touches["at"] < data.end_seconds - wait)
     )
     returned = nxt[may_return].notna()
+    note = "at the channels of these touches" if np.ptp(signup) > 0 or np.ptp(back) > 0 else ""
     out = [
         c.proportion(
             sec,
@@ -142,28 +220,31 @@ def journeys(data: RunData, touches: pd.DataFrame) -> list[Check]:
             sec,
             "journey.first_visit_conversion",
             f"{j.first_visit_conversion:g}",
-            j.first_visit_conversion,
+            _expected(signup, first),
             int(first.converted.sum()),
             len(first),
             floor=0,
+            note=note,
         ),
         c.proportion(
             sec,
             "journey.return_visit_conversion",
             f"{j.return_visit_conversion:g}",
-            j.return_visit_conversion,
+            _expected(signup, later),
             int(later.converted.sum()),
             len(later),
             floor=0,
+            note=note,
         ),
         c.proportion(
             sec,
             "journey.return_probability",
             f"{j.return_probability:g}",
-            j.return_probability,
+            _expected(back, touches[may_return]),
             int(returned.sum()),
             len(returned),
-            note="sessions ending before the last returns could be seen",
+            note="sessions ending before the last returns could be seen"
+            + (f"; {note}" if note else ""),
         ),
     ]
     returns = touches[touches.number > 1]

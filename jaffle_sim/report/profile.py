@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 from rich.table import Table
 
-from jaffle_sim.report import fidelity, fidelity_customers
+from jaffle_sim.report import fidelity, fidelity_customers, fidelity_growth
 from jaffle_sim.report import measures as m
 from jaffle_sim.report.checks import Check
 from jaffle_sim.report.run_data import RunData
@@ -183,10 +183,13 @@ def profile(data: RunData) -> Profile:
         *fidelity.conversion_timing(data),
         *fidelity.journeys(data, touches),
         *fidelity.sessions(data),
+        *fidelity.visit_hours(data, touches),
         *fidelity.ads(data, touches),
         *fidelity.demand(data, touches),
+        *fidelity_growth.growth(data, touches),
         *fidelity_customers.customers(data),
         *fidelity_customers.shop(data),
+        *fidelity_growth.quality(data),
     ]
     return Profile(data.flavour, data.start_date, data.days, checks)
 

@@ -37,7 +37,10 @@ class RunDataError(ValueError):
 
 @dataclass
 class RunData:
-    """One flavour of a run: `events[kind]` with clock-second and day-number columns."""
+    """One flavour of a run: `events[kind]` with clock-second and day-number columns.
+
+    Each session is in `events["session"]` once; the second deliveries of the noise floor's
+    duplicated sessions (`is_duplicate`) are set apart in `duplicate_sessions`."""
 
     scenario: Scenario
     start_date: dt.date
@@ -45,6 +48,18 @@ class RunData:
     flavour: str
     events: dict[str, pd.DataFrame]
     seed: int | None = None
+    duplicate_sessions: pd.DataFrame | None = None
+
+    def __post_init__(self) -> None:
+        if self.duplicate_sessions is not None or "session" not in self.events:
+            return
+        sessions = self.events["session"]
+        if "is_duplicate" not in sessions:
+            self.duplicate_sessions = sessions.iloc[:0]
+            return
+        twice = sessions.is_duplicate.to_numpy(dtype=bool)
+        self.events = {**self.events, "session": sessions[~twice].reset_index(drop=True)}
+        self.duplicate_sessions = sessions[twice].reset_index(drop=True)
 
     @property
     def end_seconds(self) -> int:

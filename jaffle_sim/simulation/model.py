@@ -12,12 +12,13 @@ from faker import Faker
 
 from jaffle_sim.agents.ads import AdPlatform
 from jaffle_sim.agents.customers import Customers
+from jaffle_sim.agents.quality import AtLeastOnceLog, Defects
 from jaffle_sim.agents.sessions import SessionDesk
 from jaffle_sim.agents.shop import Shop
 from jaffle_sim.agents.visitors import Visitors
 from jaffle_sim.clock import Calendar
 from jaffle_sim.distributions import Buffered
-from jaffle_sim.events import PLATFORMS, EventLog
+from jaffle_sim.events import CHANNELS, ORGANIC, PLATFORMS
 from jaffle_sim.simulation.scenario import Scenario
 from jaffle_sim.simulation.shards import ONE_SHARD, Shard
 from jaffle_sim.simulation.streams import Streams
@@ -66,7 +67,8 @@ class ShopModel:
         self.calendar = calendar
         self.streams = streams = Streams(seed, flavour, shard.index, shard.count)
         self.env = env = simpy.Environment()
-        self.log = log = EventLog()
+        defects = Defects(s.quality, functools.partial(streams.generator, "quality"))
+        self.log = log = AtLeastOnceLog(defects)  # a share of sessions is delivered twice
         self._growth, self._audience = self._demand_curve(streams.generator("demand"))
 
         self.platforms = {
@@ -75,7 +77,7 @@ class ShopModel:
             )
             for i, name in enumerate(PLATFORMS)
         }
-        self.shop = Shop(s.shop, streams.generator("shop"), log)
+        self.shop = Shop(s.shop, streams.generator("shop"), log, defects)
         self.desk = SessionDesk(self.platforms, s.traffic, streams.generator("visitors", 1), log)
         self.customers = Customers(
             s.customers,
@@ -88,16 +90,19 @@ class ShopModel:
             log,
             self.shop.place_order,
             self.desk.open,
+            defects,
         )
         self.customers.email_number = shard.global_id
-        existing = self.customers.sign_up_existing(env, first_visitor_id=1)
+        existing = self.customers.sign_up_existing(
+            env, 1, self.signups_per_day(), s.demand.growth_per_30_days
+        )
         self.visitors = Visitors(
             s.traffic,
             s.journey,
             self.platforms,
             self.desk,
             self.customers,
-            streams.generator("visitors", 0),
+            functools.partial(streams.generator, "visitors"),  # keyed by arrival (CRN)
             log,
             first_visitor_id=existing + 1,
         )
@@ -121,6 +126,18 @@ class ShopModel:
         sigma = d.daily_noise_sigma
         noise = np.exp(rng.normal(0.0, sigma, len(days)) - sigma * sigma / 2)
         return growth, weekly[(self.calendar.start_weekday + days) % 7] * noise
+
+    def signups_per_day(self) -> float:
+        """New customers a day the shop can expect at growth 1 on an average weekday, with its
+        ads in steady state: organic visitors and each platform's first-touch clicks, times the
+        chance that the journey such an arrival begins ends in a sign-up. The customers who
+        exist on day 0 signed up at this rate."""
+        s = self.scenario
+        chance = s.journey.signup_chance_per_arrival(s.traffic.landing_share)
+        arrivals = {ORGANIC: s.traffic.organic_visitors_per_day} | {
+            name: s.ads[name].steady_state().first_clicks_per_day for name in PLATFORMS
+        }
+        return sum(arrivals[c] * chance[c] for c in CHANNELS)
 
     def ad_scale(self, day: int) -> tuple[float, float]:
         return float(self._growth[day]), float(self._audience[day])

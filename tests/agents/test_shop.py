@@ -1,11 +1,12 @@
-"""The shop: payments, fulfilment statuses and their timing."""
+"""The shop: payments, fulfilment statuses and their timing, and the noise floor of orders."""
 
 import dataclasses
 
 import numpy as np
 import pytest
 
-from jaffle_sim.agents.shop import Shop
+from jaffle_sim.agents.quality import Defects
+from jaffle_sim.agents.shop import COUPON, Shop
 from jaffle_sim.clock import DAY, HOUR
 from jaffle_sim.distributions import DistributionError
 from jaffle_sim.events import EventLog
@@ -65,3 +66,64 @@ def test_shop_behaviour_rejects_an_unknown_payment_method():
     with pytest.raises(DistributionError, match=r"unknown method\(s\) \['cheque'\]") as err:
         dataclasses.replace(SCENARIO.shop, payment_methods=Mix({"cheque": 1.0}))
     assert err.value.field == "payment_methods"
+
+
+def _defects(**shares):
+    quality = dataclasses.replace(SCENARIO.quality, **shares)
+    return Defects(quality, lambda i: np.random.default_rng([5, i]))
+
+
+def test_orders_covered_by_a_coupon_pay_nothing_and_still_sum_to_their_amount():
+    log = EventLog()
+    shop = Shop(SCENARIO.shop, np.random.default_rng(1), log, _defects(zero_amount_order_share=0.1))
+    for i in range(5000):
+        shop.place_order(i * 60.0, customer_id=1, session_id="w1", first=False)
+    ev = log.drain()
+    orders, pays = ev["order_placed"], ev["payment_made"]
+    amount = dict(zip(orders["order_id"], orders["amount_cents"]))
+    paid: dict[int, list[tuple[str, int]]] = {}
+    for oid, method, cents in zip(pays["order_id"], pays["method"], pays["amount_cents"]):
+        paid.setdefault(oid, []).append((method, cents))
+    assert all(sum(c for _, c in paid[o]) == a for o, a in amount.items())
+    covered = [o for o, a in amount.items() if a == 0]
+    assert len(covered) / len(amount) == pytest.approx(0.1, abs=0.015)
+    assert all(paid[o] == [(COUPON, 0)] for o in covered)
+    assert all(cents > 0 for o, rows in paid.items() if amount[o] > 0 for _, cents in rows)
+
+
+def test_a_late_order_arrives_with_the_next_days_file_and_its_payments_with_it():
+    log = EventLog()
+    shop = Shop(SCENARIO.shop, np.random.default_rng(1), log, _defects(late_order_share=0.2))
+    at = np.random.default_rng(2).uniform(0, 20 * DAY, 5000)
+    for t in np.sort(at):
+        shop.place_order(float(t), customer_id=1, session_id="w1", first=False)
+    ev = log.drain()
+    orders, pays = ev["order_placed"], ev["payment_made"]
+    delay = np.asarray(orders["delivery_delay_seconds"])
+    placed = np.asarray(orders["ordered_at"])
+    late = delay > 0
+    assert late.mean() == pytest.approx(0.2, abs=0.02)
+    arrival = placed[late] + delay[late]
+    assert (arrival // DAY == placed[late] // DAY + 1).all()
+    assert ((arrival % DAY) < 6 * HOUR).all()  # the default: 0-6 h after midnight
+    by_order = dict(zip(orders["order_id"], delay))
+    assert all(by_order[o] == d for o, d in zip(pays["order_id"], pays["delivery_delay_seconds"]))
+
+
+def test_the_floor_leaves_the_shops_own_draws_alone():
+    """Orders, amounts of paid orders, methods and fulfilment are the same with and without
+    the floor (the defects come from their own streams)."""
+    runs = []
+    for defects in (None, _defects(zero_amount_order_share=0.3, late_order_share=0.3)):
+        log = EventLog()
+        shop = Shop(SCENARIO.shop, np.random.default_rng(3), log, defects)
+        for i in range(500):
+            shop.place_order(i * 600.0, customer_id=1, session_id="w1", first=False)
+        for day in range(30):
+            shop.close_day(day)
+        runs.append(log.drain())
+    clean, floored = runs
+    assert clean["order_status_changed"] == floored["order_status_changed"]
+    paid = [a > 0 for a in floored["order_placed"]["amount_cents"]]
+    keep = [a for a, p in zip(clean["order_placed"]["amount_cents"], paid) if p]
+    assert keep == [a for a in floored["order_placed"]["amount_cents"] if a > 0]

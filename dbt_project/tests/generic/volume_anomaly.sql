@@ -5,8 +5,7 @@
     The sd is the larger of the baseline days' sd and sqrt(mean) (Poisson).
     A detection day without rows counts 0 (so a missing day fails).
 
-    baseline: the name of the model with the same columns holding the training
-    data (macro baseline_relation: a name, not a ref)
+    baseline: a relation with the same columns holding the training data
     (models/monitoring/baseline_*). See macros/anomalies.sql for the calendar,
     the leave-one-out baseline and the periods.
 #}
@@ -22,8 +21,6 @@
     detection_days=none
 ) %}
 
-{%- set baseline_relation = jaffle_sim.baseline_relation(baseline) -%}
-
 with
 
 {{ jaffle_sim.anomaly_calendar(detection_days, baseline_days) }}
@@ -38,7 +35,7 @@ tested_rows as (
 baseline_rows as (
 
     select cast({{ timestamp_column }} as date) as activity_date
-    from {{ baseline_relation }}
+    from {{ baseline }}
 
 ),
 

@@ -1,0 +1,300 @@
+"""Truth against the attribution models, per channel: `jaffle-sim score OUT --attribution`.
+
+Two views, per channel:
+
+- orders, as the warehouse sees them: revenue (order amounts in cents, gross of returns) and
+  acquisitions (first orders). Truth: each customer acquired in the run brings its orders'
+  revenue, and the touches of its journey share it by their truth credit (`touch_credited`,
+  `agents.effects`); revenue of customers who existed before the run is caused by no channel
+  (`none`). A model: each order's revenue is shared by the model's weights over the order's
+  touches (the warehouse's `attribution_touches` mart, or the same computed from the event log
+  when the run has no warehouse); an order without a touch in the conversion window: `none`.
+  Per paid platform: revenue credited, its share, ROAS (revenue / spend), CPA (spend /
+  acquisitions credited).
+- journeys: every sign-up of the run shared over all the touches of its journey, by the truth
+  credit or by the model's weights. No conversion window cuts the journey short, so this shows
+  how well each rule recovers the truth when it sees everything.
+
+Models are ranked by their error on the paid platforms: sum over platforms of |model - truth| /
+sum of truth, on revenue credited (`ranking`) and on sign-ups credited (`journey_ranking`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from jaffle_sim.attribution.models import MODELS, order_touches, weights
+from jaffle_sim.events import CHANNELS, ORGANIC, PLATFORMS
+from jaffle_sim.output.event_log import SCHEMAS
+from jaffle_sim.output.run_folder import RunFolder
+
+NONE = "none"  # revenue no channel is credited with
+ROWS = (*CHANNELS, NONE)
+TRUTH = "truth"
+
+
+class AttributionError(Exception):
+    """The run folder cannot be scored (no event log, an unreadable warehouse)."""
+
+
+@dataclass(frozen=True)
+class Credit:
+    """Revenue (cents) and acquisitions (first orders) credited to each channel (and to
+    `none`), and sign-ups credited over whole journeys."""
+
+    revenue_cents: Mapping[str, float]
+    acquisitions: Mapping[str, float]
+    signups: Mapping[str, float]
+
+    def share(self, channel: str) -> float:
+        """The channel's share of the revenue credited to channels (`none` left out)."""
+        total = sum(self.revenue_cents[c] for c in CHANNELS)
+        return self.revenue_cents[channel] / total if total else 0.0
+
+
+@dataclass(frozen=True)
+class AttributionScore:
+    """Truth and the five models on one run."""
+
+    source: str
+    spend_cents: Mapping[str, int]
+    truth: Credit
+    models: Mapping[str, Credit]
+
+    def error(self, model: str) -> float:
+        """Sum over the platforms of |revenue credited - truth|, over the truth's sum."""
+        return _error(self.models[model].revenue_cents, self.truth.revenue_cents)
+
+    def journey_error(self, model: str) -> float:
+        """The same on sign-ups credited over whole journeys."""
+        return _error(self.models[model].signups, self.truth.signups)
+
+    def share_error(self, model: str) -> float:
+        """Half the sum over channels of |share - true share| (0 = the same split)."""
+        return 0.5 * sum(abs(self.models[model].share(c) - self.truth.share(c)) for c in CHANNELS)
+
+    @property
+    def ranking(self) -> list[tuple[str, float]]:
+        """Models from the smallest error on revenue credited to the largest."""
+        return sorted(((m, self.error(m)) for m in self.models), key=lambda x: x[1])
+
+    @property
+    def journey_ranking(self) -> list[tuple[str, float]]:
+        """Models from the smallest error on sign-ups credited over journeys to the largest."""
+        return sorted(((m, self.journey_error(m)) for m in self.models), key=lambda x: x[1])
+
+    def roas(self, credit: Credit, platform: str) -> float | None:
+        spend = self.spend_cents.get(platform, 0)
+        return credit.revenue_cents[platform] / spend if spend else None
+
+    def cpa_cents(self, credit: Credit, platform: str) -> float | None:
+        acquisitions = credit.acquisitions[platform]
+        return self.spend_cents.get(platform, 0) / acquisitions if acquisitions > 0 else None
+
+    def _credits(self) -> dict[str, Credit]:
+        return {TRUTH: self.truth, **self.models}
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"source": self.source, "spend_cents": dict(self.spend_cents)}
+        for name, credit in self._credits().items():
+            out[name] = {
+                "revenue_cents": dict(credit.revenue_cents),
+                "acquisitions": dict(credit.acquisitions),
+                "signups": dict(credit.signups),
+                "share": {c: credit.share(c) for c in CHANNELS},
+                "roas": {p: self.roas(credit, p) for p in PLATFORMS},
+                "cpa_cents": {p: self.cpa_cents(credit, p) for p in PLATFORMS},
+            }
+            if name != TRUTH:
+                out[name]["error"] = self.error(name)
+                out[name]["share_error"] = self.share_error(name)
+                out[name]["journey_error"] = self.journey_error(name)
+        out["ranking"] = [m for m, _ in self.ranking]
+        out["journey_ranking"] = [m for m, _ in self.journey_ranking]
+        return out
+
+    def text(self) -> str:
+        """The comparison as a plain-text table."""
+        names = list(self._credits())
+        width = max(len(n) for n in names) + 2
+        head = f"{'':<22}" + "".join(f"{n:>{width}}" for n in names)
+
+        def line(label: str, values: list[str]) -> str:
+            return f"{label:<22}" + "".join(f"{v:>{width}}" for v in values)
+
+        credits = list(self._credits().values())
+        lines = [f"attribution: truth against the models ({self.source})", "", head]
+        lines.append("revenue credited ($)")
+        for c in ROWS:
+            lines.append(line(f"  {c}", [f"{cr.revenue_cents[c] / 100:,.0f}" for cr in credits]))
+        lines.append("share of credited revenue")
+        for c in CHANNELS:
+            lines.append(line(f"  {c}", [f"{cr.share(c):.1%}" for cr in credits]))
+        lines.append("ROAS (revenue / spend)")
+        for p in PLATFORMS:
+            lines.append(line(f"  {p}", [_ratio(self.roas(cr, p)) for cr in credits]))
+        lines.append("CPA ($ per acquisition)")
+        for p in PLATFORMS:
+            lines.append(line(f"  {p}", [_money(self.cpa_cents(cr, p)) for cr in credits]))
+        lines.append(
+            line("error (platforms)", ["", *(f"{self.error(m):.3f}" for m in self.models)])
+        )
+        total = sum(self.truth.signups.values())
+        lines.append(f"sign-ups credited over whole journeys (share of {total:,.0f})")
+        for c in CHANNELS:
+            lines.append(line(f"  {c}", [f"{cr.signups[c] / total:.1%}" for cr in credits]))
+        errors = [f"{self.journey_error(m):.3f}" for m in self.models]
+        lines.append(line("error (platforms)", ["", *errors]))
+        spend = ", ".join(f"{p} ${self.spend_cents.get(p, 0) / 100:,.0f}" for p in PLATFORMS)
+        lines += ["", f"spend: {spend}", "ranking on revenue credited (smallest error first):"]
+        for rank, (m, e) in enumerate(self.ranking, start=1):
+            lines.append(f"  {rank}. {m}  error {e:.3f}, share error {self.share_error(m):.3f}")
+        lines.append("ranking on sign-ups credited over whole journeys:")
+        for rank, (m, e) in enumerate(self.journey_ranking, start=1):
+            lines.append(f"  {rank}. {m}  error {e:.3f}")
+        return "\n".join(lines) + "\n"
+
+
+def _error(model: Mapping[str, float], truth: Mapping[str, float]) -> float:
+    total = sum(truth[p] for p in PLATFORMS)
+    return sum(abs(model[p] - truth[p]) for p in PLATFORMS) / total if total else float("nan")
+
+
+def _ratio(x: float | None) -> str:
+    return "-" if x is None else f"{x:.2f}"
+
+
+def _money(cents: float | None) -> str:
+    return "-" if cents is None else f"{cents / 100:,.2f}"
+
+
+# -- truth and models from events -----------------------------------------------------------------
+
+
+def truth_credit(touches: pd.DataFrame, orders: pd.DataFrame) -> Credit:
+    """Revenue and acquisitions by channel under the truth credit (`touch_credited` events)."""
+    per_customer = orders.groupby("customer_id").agg(
+        revenue=("amount_cents", "sum"), first=("is_first_order", "any")
+    )
+    t = touches.assign(channel=touches["utm_source"].fillna(ORGANIC))
+    t = t.join(per_customer, on="customer_id")
+    credit = t["credit"].astype(float)
+    revenue = (credit * t["revenue"].astype(float).fillna(0)).groupby(t["channel"]).sum()
+    first = t["first"].astype("boolean").fillna(False).astype(float)
+    acquired = (credit * first).groupby(t["channel"]).sum()
+    signups = credit.groupby(t["channel"]).sum()
+    return _credit(revenue, acquired, signups, float(orders["amount_cents"].sum()))
+
+
+def model_credit(
+    rows: pd.DataFrame, touches: pd.DataFrame, orders: pd.DataFrame, model: str
+) -> Credit:
+    """Revenue and acquisitions by channel under one model (`rows` as `order_touches` gives),
+    and sign-ups over the journeys of `touches` (`touch_credited` events)."""
+    w = rows[f"{model}_weight"].astype(float)
+    revenue = (w * rows["amount_cents"].astype(float)).groupby(rows["channel"]).sum()
+    acquired = (w * rows["is_first_order"].astype(float)).groupby(rows["channel"]).sum()
+    count = touches.groupby("customer_id")["touch"].transform("size").to_numpy()
+    on_journeys = pd.Series(weights(model, touches["touch"].to_numpy(), count))
+    channel = touches["utm_source"].fillna(ORGANIC).to_numpy()
+    signups = on_journeys.groupby(channel).sum()
+    return _credit(revenue, acquired, signups, float(orders["amount_cents"].sum()))
+
+
+def _credit(
+    revenue: pd.Series, acquired: pd.Series, signups: pd.Series, total_revenue: float
+) -> Credit:
+    rev = {c: float(revenue.get(c, 0.0)) for c in CHANNELS}
+    acq = {c: float(acquired.get(c, 0.0)) for c in CHANNELS}
+    rev[NONE] = total_revenue - sum(rev.values())
+    acq[NONE] = 0.0
+    return Credit(rev, acq, {c: float(signups.get(c, 0.0)) for c in CHANNELS})
+
+
+def score_attribution(
+    out: Path, window_days: float = 1.0, flavour: str = "training"
+) -> AttributionScore:
+    """Truth against the models for the run in `out`: the warehouse's mart when the run has a
+    warehouse, otherwise the models computed from the event log (conversion window
+    `window_days`)."""
+    folder = RunFolder(Path(out))
+    kinds = ("touch_credited", "order_placed", "ad_day", "session", "signed_up")
+    events = {kind: read_events(folder, kind, flavour) for kind in kinds}
+    if not len(events["order_placed"]):
+        raise AttributionError(f"{out}: no orders in the event log (run `generate all` or `run`)")
+    if folder.warehouse.exists():
+        rows = warehouse_touches(folder.warehouse)
+        return score_events(events, rows, f"warehouse mart attribution_touches ({out})")
+    return score_events(events, window_days=window_days)
+
+
+def score_events(
+    events: Mapping[str, pd.DataFrame],
+    rows: pd.DataFrame | None = None,
+    source: str = "",
+    window_days: float = 1.0,
+) -> AttributionScore:
+    """Truth against the models from one flavour's events (`touch_credited`, `order_placed`,
+    `ad_day`, and `session` and `signed_up` unless the mart's `rows` are given), e.g.
+    `score_events(simulate(...).events)`."""
+    touches, orders, ads = events["touch_credited"], events["order_placed"], events["ad_day"]
+    spend = {p: int(ads.loc[ads.platform == p, "cost_cents"].sum()) for p in PLATFORMS}
+    if rows is None:
+        rows = order_touches(
+            clock_seconds(events["session"]),
+            events["signed_up"],
+            clock_seconds(orders),
+            window_days,
+        )
+        source = f"models from the event log, conversion window {window_days:g} day(s)"
+    models = {m: model_credit(rows, touches, orders, m) for m in MODELS}
+    return AttributionScore(source, spend, truth_credit(touches, orders), models)
+
+
+def warehouse_touches(path: Path) -> pd.DataFrame:
+    """The mart's rows, read-only: channel (utm source or organic), order amount in cents,
+    whether the order is the customer's first, and the five weights."""
+    import duckdb
+
+    weights = ", ".join(f"t.{m}_weight" for m in MODELS)
+    sql = f"""
+        select t.order_id, coalesce(t.utm_source, '{ORGANIC}') as channel,
+               cast(round(t.order_amount * 100) as bigint) as amount_cents,
+               o.is_first_order, {weights}
+        from attribution_touches as t
+        inner join orders as o on o.order_id = t.order_id
+    """
+    try:
+        with duckdb.connect(str(path), read_only=True) as con:
+            return con.execute(sql).df()
+    except duckdb.Error as exc:
+        raise AttributionError(f"cannot read the attribution mart in {path}: {exc}") from None
+
+
+def read_events(folder: RunFolder, kind: str, flavour: str) -> pd.DataFrame:
+    """All days of one kind of events (empty with its columns when there are none)."""
+    files = sorted(folder.event_kind(kind, flavour).glob("date=*/part-*.parquet"))
+    try:
+        table = pa.concat_tables([pq.read_table(f) for f in files]) if files else None
+    except (OSError, pa.ArrowException) as exc:
+        raise AttributionError(f"cannot read the event log: {exc}") from None
+    if table is None:
+        table = SCHEMAS[kind].empty_table()
+    return table.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get)
+
+
+def clock_seconds(frame: pd.DataFrame) -> pd.DataFrame:
+    """Timestamps as whole seconds (any zero: only differences matter here)."""
+    out = frame.copy()
+    zero = pd.Timestamp(0, tz="UTC")
+    for col in out.columns:
+        if col.endswith("_at"):
+            out[col] = (pd.to_datetime(out[col], utc=True) - zero) // pd.Timedelta(seconds=1)
+    return out
