@@ -22,6 +22,7 @@ import pytest
 
 from jaffle_sim import simulate
 from jaffle_sim.output.contract import ACCOUNT_TABLES, TABLES
+from jaffle_sim.output.run_folder import RunFolder
 from jaffle_sim.warehouse.dbt_runner import DbtRunner
 from jaffle_sim.warehouse.results import DbtResult
 
@@ -305,7 +306,7 @@ def plant(tables: Tables, anomalies: tuple[Planted, ...], seed: int) -> Tables:
 
 
 def write_seed(out: Path, name: str, frame: pd.DataFrame) -> None:
-    path = out / TABLES[name].relpath
+    path = RunFolder(out).table(name)
     path.parent.mkdir(parents=True, exist_ok=True)
     frame[list(TABLES[name].columns)].to_csv(path, index=False, date_format="%Y-%m-%d %H:%M:%S")
 
