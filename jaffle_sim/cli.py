@@ -215,6 +215,13 @@ def run(
     warn_on_test_failure: Annotated[
         bool, typer.Option(help="Exit 0 even when a dbt test fails on a training day.")
     ] = False,
+    load: Annotated[
+        str,
+        typer.Option(
+            help="How the raw tables reach the warehouse: seeds (dbt seed) or parquet (dbt "
+            "sources over Parquet copies, for large runs; DuckDB only)."
+        ),
+    ] = "seeds",
     anomalies: Anomalies = None,
     validate_every: Annotated[
         int,
@@ -262,6 +269,13 @@ def run(
         raise BadInput(f"--validate-every must be a whole number >= 0, got {validate_every}")
     validation = ValidationPlan(parse_anomalies(anomalies, settings.calendar), validate_every)
     execution = _execution(shards, workers, executor, scheduler)
+    if warehouse is not None:
+        from dataclasses import replace
+
+        from jaffle_sim.warehouse.connection import check_warehouse
+
+        warehouse = replace(warehouse, load=load)
+        check_warehouse(warehouse)  # --load, and a user's warehouse reached, before any write
     result = console.with_progress(
         settings.calendar.days,
         quiet,

@@ -1,8 +1,8 @@
 {#
     Building blocks of the anomaly tests (tests/generic/*_anomaly.sql,
     reference_values_share). Every test compares the data under test (the
-    model it sits on: the active flavour) with the training baseline, day by
-    day in simulated time:
+    model it sits on: monitored_* or monitored_validation_*) with the training
+    baseline, day by day in simulated time:
 
       * the simulated calendar is the set of days with training orders; days
         before the first of them are ignored (customers acquired before the
@@ -234,4 +234,32 @@ from compared
 where baseline_day_count >= {{ min_baseline_days }}
     and metric_value is not null
     and abs(metric_value - baseline_mean) > allowed_change
+{%- endmacro %}
+
+
+{#
+    baseline_relation(baseline): the relation of the anomaly tests' `baseline`
+    argument, the name of a model of this project (e.g. baseline_orders).
+
+    The tests take their baseline by name rather than as ref(): a ref would
+    make the baseline, a training model, a parent of every validation anomaly
+    test, and dbt selects a test as soon as any of its parents is selected, so
+    `dbt build --select tag:training` would also run the validation flavour's
+    anomaly tests. The model under test declares the dependency instead
+    (`-- depends_on: {{ ref('baseline_orders') }}`), which builds the baseline
+    first. A relation (ref(...)) is accepted as well.
+#}
+{% macro baseline_relation(baseline) -%}
+    {%- if baseline is not string -%}
+        {{ return(baseline) }}
+    {%- endif -%}
+    {%- if not execute -%}
+        {{ return(api.Relation.create(identifier=baseline)) }}
+    {%- endif -%}
+    {%- for node in graph.nodes.values() -%}
+        {%- if node.resource_type == 'model' and node.package_name == project_name and node.name == baseline -%}
+            {{ return(api.Relation.create(database=node.database, schema=node.schema, identifier=node.alias)) }}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ exceptions.raise_compiler_error("anomaly test: baseline '" ~ baseline ~ "' is not a model of this project") }}
 {%- endmacro %}

@@ -31,13 +31,3 @@
 {% macro postgres__round_weight(expression) -%}
     cast(round(cast(({{ expression }}) as numeric), 10) as {{ type_double() }})
 {%- endmacro %}
-
-
-{#
-    dbt.safe_cast falls back to a plain cast on DuckDB (dbt-duckdb does not
-    implement it), so 'ID-123' in an integer column would abort the model.
-    DuckDB's try_cast yields null instead, which the not_null tests then report.
-#}
-{% macro duckdb__safe_cast(field, type) -%}
-    try_cast({{ field }} as {{ type }})
-{%- endmacro %}

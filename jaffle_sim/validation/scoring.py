@@ -91,9 +91,8 @@ def _failures(day: DayResults | None) -> set[str]:
     return {
         node.name
         for phase in day.phases
-        if phase.command == "test"
         for node in phase.nodes
-        if node.status in FAILING
+        if node.resource_type == "test" and node.status in FAILING
     }
 
 

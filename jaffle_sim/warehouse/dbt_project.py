@@ -8,8 +8,9 @@ the repository root in an editable install). A run never executes it in place:
   simulator writes (``OUT/seeds``). The project's ``seed-paths`` is the *relative* path
   ``../seeds``. dbt-core writes each seed's SQL to ``<target-path>/run/<project>/<seed path>``; with
   an absolute seed path that join returns the seed path itself and dbt overwrites the CSV with SQL
-  (dbt-core issue 7373, still present in 1.11). A relative path with at most two ``..`` parts
-  keeps that write inside the target folder.
+  (dbt-core issue 7373, still present in 1.11); the relative ``../seeds`` keeps that write inside
+  the target folder. The runner pins ``JAFFLE_SIM_SEED_PATH`` (the project's override of the
+  seed path) to it for its invocations.
 * :func:`write_profiles` writes a ``profiles.yml`` for profile ``jaffle_sim`` whose DuckDB path is
   absolute (a relative path silently creates an empty database relative to the working folder).
 """
@@ -52,7 +53,8 @@ def stage_project(
     """Copy the dbt project into ``run_dir/dbt_project`` and return that folder.
 
     The copy sits beside ``run_dir/seeds``, which the project's default seed path ``../seeds``
-    finds. Files of an earlier copy are replaced (so a stale model cannot survive an upgrade);
+    finds. Nothing from a user's profiles folder is copied (a ``profiles.yml`` in the source is
+    skipped). Files of an earlier copy are replaced (so a stale model cannot survive an upgrade);
     ``target/``, ``logs/`` and a ``profiles.yml`` in the copy are kept.
     """
     src = Path(source) if source is not None else bundled_project_dir()
@@ -73,29 +75,6 @@ def stage_project(
     return dest
 
 
-def relative_seed_path(
-    project_dir: str | os.PathLike[str], seeds_dir: str | os.PathLike[str]
-) -> str:
-    """The value for ``JAFFLE_SIM_SEED_PATH`` that points `project_dir` at `seeds_dir`.
-
-    Raises ValueError when the seeds are too far from the project: dbt would then write each
-    seed's SQL outside its target folder (or over the CSV itself). Use :func:`stage_project`.
-    """
-    rel = os.path.relpath(Path(seeds_dir).resolve(), Path(project_dir).resolve())
-    ups = 0
-    for part in Path(rel).parts:
-        if part != "..":
-            break
-        ups += 1
-    if ups > 2 or os.path.isabs(rel):
-        raise ValueError(
-            f"seeds at {seeds_dir} are {ups} folders above the project {project_dir}; dbt would "
-            "write seed SQL outside its target folder (or over the CSV files). Copy the project "
-            "next to the seeds with stage_project() instead"
-        )
-    return Path(rel).as_posix()
-
-
 def write_profiles(
     profiles_dir: str | os.PathLike[str],
     database_path: str | os.PathLike[str],
@@ -103,18 +82,17 @@ def write_profiles(
     schema: str = "main",
     threads: int = 1,
     target: str = "dev",
-    keep_open: bool = True,
 ) -> Path:
     """Write ``profiles_dir/profiles.yml`` with profile ``jaffle_sim`` on a DuckDB file.
 
     The database path is made absolute: dbt-duckdb resolves a relative path against the working
     folder of the process and would silently create an empty database there.
 
-    `keep_open` is dbt-duckdb's option to keep the database open in this process between
-    invocations (measured on the fixture project: seed+run+test 3.9 s kept open, 4.9 s reopened).
-    While it is open no other process can use the file and a connection of this process needs the
-    same configuration; :meth:`DbtRunner.close` releases it. With `keep_open` false the file is
-    released after every command.
+    dbt-duckdb's ``keep_open`` keeps the database open in this process between invocations
+    (measured on the fixture project: seed+run+test 3.9 s kept open, 4.9 s reopened). While it
+    is open no other process can use the file, so a notebook cannot take the write lock in the
+    middle of a run, and a connection of this process needs the same configuration;
+    :meth:`DbtRunner.close` releases it.
     """
     db = Path(database_path).expanduser().resolve()
     db.parent.mkdir(parents=True, exist_ok=True)
@@ -129,7 +107,7 @@ def write_profiles(
                     "path": str(db),
                     "schema": schema,
                     "threads": threads,
-                    "keep_open": keep_open,
+                    "keep_open": True,
                 },
             },
         }

@@ -1,24 +1,33 @@
 """Run dbt in-process (``dbtRunner``) against a staged project: one invocation at a time,
 returning plain :class:`~jaffle_sim.warehouse.results.DbtResult` records.
 
-Parsing the project costs about a second and dbt re-parses everything whenever ``--vars`` change,
-which the simulator does every day (``simulated_now``). The runner therefore keeps the parsed
-manifest and hands it to ``dbtRunner(manifest=...)`` while nothing that shapes the parse changed:
-vars other than :data:`RUNTIME_VARS`, the target, the profiles file, the project files and the set
-of seed files. ``simulated_now`` and ``detection_days`` only appear inside SQL bodies, which dbt
-renders again at execution with the invocation's vars, so reusing the manifest across days is
-correct; a var such as ``validation`` changes which nodes exist and what they depend on, so it
-needs its own parse. The runner keeps a few parses (:data:`MANIFEST_CACHE_SIZE`), so a daily loop
-that alternates training and validation runs parses each once.
+The daily refresh is one :meth:`DbtRunner.build` per simulated day and flavour. ``dbt build``
+skips every node downstream of a failing test; a day's build must still run every test on the
+day's data (a validation day's anomalies fail staging tests, and the anomaly tests sit on the
+models downstream of them). So after a build in which tests failed, the seeds and models it
+skipped because of them are built in one more invocation (without tests, so nothing is held back
+there), then the skipped tests run in a ``dbt test``: at most three invocations, only on a day
+with failing tests. Nodes downstream of a seed or model that *errored* stay skipped: they would
+read a table that is missing or stale. The result has one record per node either way
+(:func:`~jaffle_sim.warehouse.results.combine`).
 
-Two defaults keep the daily commands short (both can be changed per runner or per call):
+Parsing the project costs a second or more and dbt re-parses everything whenever ``--vars``
+change, which the simulator does every day (``simulated_now``). The runner therefore keeps the
+parsed manifest and hands it to ``dbtRunner(manifest=...)`` while nothing that shapes the parse
+changed: vars other than :data:`RUNTIME_VARS`, the target, the profiles file, the project files
+and the set of seed files. The runtime vars only appear inside SQL bodies, which dbt renders
+again at execution with the invocation's vars, so reusing the manifest across days is correct.
+The runner keeps a few parses (:data:`MANIFEST_CACHE_SIZE`).
 
-* unit tests run until they have passed once for a parse, then ``test`` and ``build`` without an
-  explicit selection leave them out: they check SQL logic on fixed inputs, which a new day of
-  data cannot change (about 0.5 s a day);
-* dbt's JSON artifacts (``target/manifest.json``, ``run_results.json``) are not written:
-  serialising the manifest costs 0.2-0.4 s per command, and every node's outcome is in the
-  returned :class:`DbtResult`.
+Fixed choices, each measured on the daily loop:
+
+* unit tests run until they have passed once for a parse, then builds leave them out: they
+  check SQL logic on fixed inputs, which a new day of data cannot change;
+* no JSON artifacts (``target/manifest.json``, ``run_results.json``): serialising the manifest
+  costs 0.2-0.4 s per command, every node's outcome is in the returned record and the parse is
+  kept in memory (partial parsing is off: the vars change every day, which makes dbt parse the
+  whole project anyway);
+* dbt's console output is off; its file log (``logs/dbt.log`` next to ``target/``) keeps info.
 
 dbt is imported lazily (importing it costs about two seconds).
 """
@@ -37,27 +46,27 @@ from pathlib import Path
 from typing import Any
 
 from jaffle_sim.output.run_folder import SEEDS, WAREHOUSE
-from jaffle_sim.warehouse.dbt_project import (
-    SEED_PATH_ENV,
-    bundled_project_dir,
-    relative_seed_path,
-    stage_project,
-    write_profiles,
-)
-from jaffle_sim.warehouse.results import DbtResult, NodeResult
+from jaffle_sim.settings import BadInput
+from jaffle_sim.warehouse.dbt_project import SEED_PATH_ENV, stage_project, write_profiles
+from jaffle_sim.warehouse.results import TEST_TYPES, DbtResult, NodeResult, combine
 
 #: Vars that only appear inside SQL bodies: changing them keeps a parsed manifest valid.
 RUNTIME_VARS = frozenset({"simulated_now", "detection_days"})
-#: Parsed manifests kept at once (one per combination of parse-shaping vars, e.g. the training
-#: and the validation run of a daily loop).
+#: Parsed manifests kept at once (one per combination of parse-shaping vars).
 MANIFEST_CACHE_SIZE = 4
-#: Selector of the project's unit tests, and the commands that run them.
+#: dbt threads on the embedded DuckDB. A tick is dbt's per-node Python work: a second thread
+#: made a lone training build of the 8-day run about 13% faster (six interleaved pairs on 2
+#: CPUs) but `run --days 8` as a whole no faster (64-66 s either way) for more CPU time.
+EMBEDDED_THREADS = 1
+#: Selector of the project's unit tests.
 UNIT_TESTS = "test_type:unit"
-_UNIT_TEST_COMMANDS = frozenset({"test", "build"})
+#: Resource types whose error leaves their descendants skipped (they hold data).
+_DATA_NODES = frozenset({"seed", "model", "snapshot"})
 
 # dbt keeps global state: never let two invocations overlap, whichever runner starts them.
 _INVOCATION_LOCK = threading.Lock()
 _LOCK_MESSAGE = re.compile(r"Could not set lock on file|Conflicting lock is held", re.IGNORECASE)
+_LOCK_FILE = re.compile(r'Could not set lock on file "(?P<file>[^"]+)"')
 _SAME_PROCESS = re.compile(r"same database file with a different configuration", re.IGNORECASE)
 _LOCK_HOLDER = re.compile(r"Conflicting lock is held in (?P<program>.+?) \(PID (?P<pid>\d+)\)")
 
@@ -66,23 +75,41 @@ class DbtError(RuntimeError):
     """dbt could not run the command (bad project or profile, unreachable warehouse, crash)."""
 
 
-class WarehouseLockedError(DbtError):
-    """The DuckDB file is held by another process (DuckDB allows a single writer)."""
+class WarehouseLockedError(DbtError, BadInput):
+    """The DuckDB file is held by another process (DuckDB allows a single writer). A problem of
+    the user's environment, not of the run: one line, exit status 2, the run's files kept."""
 
 
-# -- running -----------------------------------------------------------------------------------
+def locked_message(text: str, database: Path | None = None) -> str | None:
+    """The one-line explanation of a DuckDB lock error in `text` (None when it is not one):
+    the file and the process holding it."""
+    if _SAME_PROCESS.search(text):
+        where = f" {database}" if database else ""
+        return (
+            f"the DuckDB warehouse{where} is already open in this process with another "
+            "configuration (for example a read_only connection): close that connection "
+            "before running dbt"
+        )
+    if not _LOCK_MESSAGE.search(text):
+        return None
+    named = _LOCK_FILE.search(text)
+    where = f" {named.group('file')}" if named else (f" {database}" if database else "")
+    holder = _LOCK_HOLDER.search(text)
+    who = f" (process {holder.group('pid')}, {holder.group('program')})" if holder else ""
+    return (
+        f"the DuckDB warehouse{where} is locked by another process{who}. DuckDB allows a "
+        "single writer: close the notebook or program that holds it (readers can open it with "
+        "read_only=True while no run is active) and try again"
+    )
 
 
 class DbtRunner:
-    """Runs dbt commands in this process against one project, profile and warehouse.
+    """Runs dbt commands in this process against one staged project, profile and warehouse.
 
-    Each call is one dbt invocation, strictly one at a time in the process. ``target/`` and
-    ``logs/`` go to `work_dir` (default: the project folder, which for a staged project is inside
-    the run folder). Vars given here apply to every call; vars given to a call are added on top.
-
-    `unit_tests`: "once" (default) leaves the unit tests out of ``test`` and ``build`` without an
-    explicit selection once they have passed with the same parse; "always" runs them every time.
-    `write_json`: write dbt's JSON artifacts after each command (default False).
+    Each call is one dbt invocation (a :meth:`build` perhaps a few), strictly one at a time in
+    the process. ``target/`` and ``logs/`` go into the project folder, which for a staged project
+    is inside the run folder. Vars given here apply to every call; vars given to a call are added
+    on top.
     """
 
     def __init__(
@@ -90,42 +117,19 @@ class DbtRunner:
         project_dir: str | os.PathLike[str],
         profiles_dir: str | os.PathLike[str],
         *,
-        work_dir: str | os.PathLike[str] | None = None,
         target: str | None = None,
         vars: Mapping[str, Any] | None = None,
-        seeds_dir: str | os.PathLike[str] | None = None,
         database_path: str | os.PathLike[str] | None = None,
-        threads: int | None = None,
-        echo: bool = False,
-        reuse_manifest: bool = True,
-        unit_tests: str = "once",
-        write_json: bool = False,
     ):
-        if unit_tests not in ("once", "always"):
-            raise ValueError(f"unit_tests must be 'once' or 'always', got {unit_tests!r}")
         self.project_dir = Path(project_dir).resolve()
         if not (self.project_dir / "dbt_project.yml").is_file():
             raise FileNotFoundError(f"{self.project_dir} is not a dbt project (no dbt_project.yml)")
         self.profiles_dir = Path(profiles_dir).resolve()
-        work = Path(work_dir).resolve() if work_dir is not None else self.project_dir
-        if work_dir is None and self.project_dir == _bundled_or_none():
-            raise ValueError(
-                "pass work_dir (or stage the project) so that dbt does not write "
-                "target/ and logs/ into the installed package"
-            )
-        self.target_path = work / "target"
-        self.log_path = work / "logs"
+        self.target_path = self.project_dir / "target"
+        self.log_path = self.project_dir / "logs"
         self.target = target
         self.vars: dict[str, Any] = dict(vars or {})
-        self.seed_path = (
-            relative_seed_path(self.project_dir, seeds_dir) if seeds_dir is not None else None
-        )
         self.database_path = Path(database_path).resolve() if database_path is not None else None
-        self.threads = threads
-        self.echo = echo
-        self.reuse_manifest = reuse_manifest
-        self.unit_tests = unit_tests
-        self.write_json = write_json
         self._runner: Any = None
         self._manifests: dict[str, Any] = {}  # parse key -> manifest, oldest first
         self._unit_tests_passed: set[str] = set()  # parse keys whose unit tests passed
@@ -139,66 +143,62 @@ class DbtRunner:
         profiles_dir: str | os.PathLike[str] | None = None,
         target: str | None = None,
         vars: Mapping[str, Any] | None = None,
-        threads: int = 1,
-        echo: bool = False,
-        unit_tests: str = "once",
-        write_json: bool = False,
     ) -> DbtRunner:
         """Stage the bundled project in `run_dir` and return a runner for it.
 
         Without `profiles_dir` the embedded warehouse is used: a ``profiles.yml`` is written into
         the staged project for the DuckDB file `database_path` (default
-        ``run_dir/warehouse.duckdb``). With `profiles_dir` (and optionally `target`) the user's
-        own profile ``jaffle_sim`` is used and nothing is written there.
-
-        One dbt thread is the default: DuckDB parallelises inside each query, and on the seed sets
-        measured (a few rows; a 60-day run of 150k rows) four threads were no faster.
+        ``run_dir/warehouse.duckdb``), with :data:`EMBEDDED_THREADS` dbt threads. With
+        `profiles_dir` (and
+        optionally `target`) the user's own profile ``jaffle_sim`` is used where it is, and
+        nothing is written there.
         """
         project = stage_project(run_dir)
         db: Path | None = None
         if profiles_dir is None:
             db = Path(database_path) if database_path is not None else (Path(run_dir) / WAREHOUSE)
-            write_profiles(project, db, threads=threads)
+            write_profiles(project, db, threads=EMBEDDED_THREADS)
             profiles_dir = project
-        return cls(
-            project,
-            profiles_dir,
-            target=target,
-            vars=vars,
-            database_path=db,
-            echo=echo,
-            unit_tests=unit_tests,
-            write_json=write_json,
-        )
+        return cls(project, profiles_dir, target=target, vars=vars, database_path=db)
 
     # public commands
-    def seed(self, **options: Any) -> DbtResult:
-        return self.invoke("seed", **options)
+    def build(
+        self,
+        *,
+        select: str | Sequence[str],
+        vars: Mapping[str, Any] | None = None,
+    ) -> DbtResult:
+        """``dbt build`` of `select`; then what it skipped because tests failed
+        is built too (the seeds and models in one more invocation, then their tests), so that
+        every selected test reports on the current data (see the module docstring). One record
+        per node; ``success`` is false when anything failed.
 
-    def run(self, **options: Any) -> DbtResult:
-        return self.invoke("run", **options)
-
-    def test(self, **options: Any) -> DbtResult:
-        return self.invoke("test", **options)
-
-    def build(self, **options: Any) -> DbtResult:
-        return self.invoke("build", **options)
-
-    def seed_run_test(
-        self, vars: Mapping[str, Any] | None = None, *, unit_tests: bool | None = None
-    ) -> list[DbtResult]:
-        """The daily refresh: ``seed``, then ``run``, then ``test``, with the same vars.
-
-        Models are built even when tests would fail (unlike ``build``, which skips the models
-        downstream of a failing test), so every test reports on the day's data. Stops after a
-        failing ``seed`` (the models would read stale or partial raw tables). `unit_tests` as in
-        :meth:`invoke`.
+        Unit tests run until they have passed once for the current parse, then are left out.
         """
-        results = [self.seed(vars=vars)]
-        if results[0].success:
-            results.append(self.run(vars=vars))
-            results.append(self.test(vars=vars, unit_tests=unit_tests))
-        return results
+        merged = {**self.vars, **(vars or {})}
+        key = self._parse_key(merged)
+        excludes = [UNIT_TESTS] if key in self._unit_tests_passed else []
+        result = self.invoke("build", select=select, exclude=excludes, vars=vars)
+        units = [n for n in result.nodes if n.resource_type == "unit_test"]
+        if units and all(n.ok for n in units):
+            self._unit_tests_passed.add(key)
+        for tests in (False, True):  # the data nodes held back, then the tests
+            held = [
+                n
+                for n in self._held_back(result, merged)
+                if (n.resource_type in TEST_TYPES) == tests
+            ]
+            if held:
+                # `test`, not `build`, for the tests: in a build a failing test would skip the
+                # tests below it (dbt keeps the edges through the models left out)
+                again = self.invoke(
+                    "test" if tests else "build",
+                    select=[_selector(n) for n in held],
+                    vars=vars,
+                    extra_args=["--indirect-selection", "empty"],
+                )
+                result = combine(result, again)
+        return result
 
     def invoke(
         self,
@@ -207,55 +207,26 @@ class DbtRunner:
         select: str | Sequence[str] | None = None,
         exclude: str | Sequence[str] | None = None,
         vars: Mapping[str, Any] | None = None,
-        full_refresh: bool = False,
-        fail_fast: bool = False,
-        write_json: bool | None = None,
-        unit_tests: bool | None = None,
         extra_args: Sequence[str] = (),
     ) -> DbtResult:
-        """Run one dbt command and return its per-node results.
-
-        `write_json`: write dbt's JSON artifacts (default: the runner's setting).
-        `unit_tests` (``test`` and ``build``): True keeps the unit tests in the selection, False
-        leaves them out, None follows the runner's policy (see the class).
+        """Run one dbt command and return its per-node results. `extra_args` are further dbt
+        flags (the project's tests pass ``--store-failures`` to read the failing rows).
 
         Failing tests or models do not raise: check ``result.success`` / ``result.failed``.
         Raises :class:`WarehouseLockedError` when the DuckDB file is held by another process and
         :class:`DbtError` when dbt could not run the command at all.
         """
         merged = {**self.vars, **(vars or {})}
-        excludes = [exclude] if isinstance(exclude, str) else list(exclude or [])
-        full_selection = not select and not excludes
         with _INVOCATION_LOCK, self._environment():
             runner = self._dbt_runner()
             key = self._parse_key(merged)
-            reused = False
-            if self.reuse_manifest:
-                reused = key in self._manifests
-                runner.manifest = self._cached_parse(runner, key, merged)
-            else:
-                runner.manifest = None
-            if command in _UNIT_TEST_COMMANDS and (
-                unit_tests is False
-                or (
-                    unit_tests is None
-                    and self.unit_tests == "once"
-                    and not select
-                    and key in self._unit_tests_passed
-                )
-            ):
-                excludes.append(UNIT_TESTS)
+            reused = key in self._manifests
+            runner.manifest = self._cached_parse(runner, key, merged)
             args = [command, *self._common_args(), "--vars", json.dumps(merged, sort_keys=True)]
-            for flag, value in (("--select", select), ("--exclude", excludes)):
+            for flag, value in (("--select", select), ("--exclude", exclude)):
                 if value:
                     args += [flag, *([value] if isinstance(value, str) else list(value))]
-            if full_refresh:
-                args.append("--full-refresh")
-            if fail_fast:
-                args.append("--fail-fast")
-            if not (self.write_json if write_json is None else write_json):
-                args.append("--no-write-json")
-            args += list(extra_args)
+            args += ["--no-write-json", *extra_args]
             started = time.perf_counter()
             res = runner.invoke(args)
             elapsed = time.perf_counter() - started
@@ -264,36 +235,13 @@ class DbtRunner:
             if not isinstance(error, WarehouseLockedError):
                 self._forget_manifests()  # the parses are still valid after a lock error
             raise error
-        nodes = _node_results(res.result)
-        units = [n for n in nodes if n.resource_type == "unit_test"]
-        if full_selection and units and all(n.ok for n in units):
-            self._unit_tests_passed.add(key)
         return DbtResult(
             command=command,
             success=bool(res.success),
             elapsed=elapsed,
-            nodes=nodes,
+            nodes=_node_results(res.result),
             reused_manifest=reused,
         )
-
-    def close(self) -> None:
-        """Release the DuckDB warehouse held open by dbt-duckdb in this process (a no-op when
-        dbt was never imported). The next command opens it again."""
-        with _INVOCATION_LOCK:
-            if "dbt.adapters.duckdb.connections" not in sys.modules:
-                return
-            from dbt.adapters.duckdb.connections import DuckDBConnectionManager
-
-            env = getattr(DuckDBConnectionManager, "_ENV", None)
-            if env is not None and hasattr(env, "close"):
-                env.close()
-            DuckDBConnectionManager.close_all_connections()  # type: ignore[no-untyped-call]
-
-    def __enter__(self) -> DbtRunner:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
 
     def parse(self, vars: Mapping[str, Any] | None = None) -> Any:
         """Parse the project (or reuse the cached parse) and return dbt's Manifest object."""
@@ -301,7 +249,36 @@ class DbtRunner:
         with _INVOCATION_LOCK, self._environment():
             return self._cached_parse(self._dbt_runner(), self._parse_key(merged), merged)
 
+    def close(self) -> None:
+        """Release the DuckDB warehouse held open by dbt-duckdb in this process (a no-op when
+        dbt was never imported). The next command opens it again."""
+        with _INVOCATION_LOCK:
+            release_duckdb()
+
+    def __enter__(self) -> DbtRunner:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
     # internals
+    def _held_back(self, result: DbtResult, merged_vars: Mapping[str, Any]) -> list[NodeResult]:
+        """The nodes `result` skipped only because tests failed: not downstream of a seed or
+        model that errored (those would read a missing or stale table)."""
+        skipped = [n for n in result.nodes if n.status == "skipped"]
+        broken = [n.unique_id for n in result.nodes if n.failed and n.resource_type in _DATA_NODES]
+        if not skipped or not broken:
+            return skipped
+        children = self.parse(merged_vars).child_map
+        below: set[str] = set()
+        todo = list(broken)
+        while todo:
+            for child in children.get(todo.pop(), ()):
+                if child not in below:
+                    below.add(child)
+                    todo.append(child)
+        return [n for n in skipped if n.unique_id not in below]
+
     def _common_args(self) -> list[str]:
         args = [
             "--project-dir",
@@ -314,15 +291,13 @@ class DbtRunner:
             str(self.log_path),
             "--no-use-colors",
             "--log-level",
-            "info" if self.echo else "none",
+            "none",
             "--log-level-file",
             "info",
             "--no-send-anonymous-usage-stats",
         ]
         if self.target:
             args += ["--target", self.target]
-        if self.threads:
-            args += ["--threads", str(self.threads)]
         return args
 
     def _dbt_runner(self) -> Any:
@@ -345,7 +320,14 @@ class DbtRunner:
     def _parse(self, runner: Any, merged_vars: Mapping[str, Any]) -> Any:
         runner.manifest = None
         res = runner.invoke(
-            ["parse", *self._common_args(), "--vars", json.dumps(dict(merged_vars), sort_keys=True)]
+            [
+                "parse",
+                *self._common_args(),
+                "--vars",
+                json.dumps(dict(merged_vars), sort_keys=True),
+                "--no-write-json",
+                "--no-partial-parse",
+            ]
         )
         if res.exception is not None or not res.success or res.result is None:
             self._forget_manifests()
@@ -367,12 +349,10 @@ class DbtRunner:
             if path.is_file():
                 st = path.stat()
                 files.append((rel.as_posix(), st.st_size, st.st_mtime_ns))
+        seeds_dir = self.project_dir.parent / SEEDS
         seeds = (
-            sorted(
-                p.relative_to(self._seeds_dir()).as_posix()
-                for p in self._seeds_dir().rglob("*.csv")
-            )
-            if self._seeds_dir().is_dir()
+            sorted(p.relative_to(seeds_dir).as_posix() for p in seeds_dir.rglob("*.csv"))
+            if seeds_dir.is_dir()
             else []
         )
         profiles = self.profiles_dir / "profiles.yml"
@@ -383,28 +363,20 @@ class DbtRunner:
             {
                 "vars": parse_vars,
                 "target": self.target,
-                "threads": self.threads,
                 "files": files,
                 "seeds": seeds,
                 "profiles": profile_stamp,
-                "seed_path": os.environ.get(SEED_PATH_ENV),
             },
             sort_keys=True,
             default=str,
         )
 
-    def _seeds_dir(self) -> Path:
-        rel = self.seed_path or os.environ.get(SEED_PATH_ENV) or f"../{SEEDS}"
-        return (self.project_dir / rel).resolve()
-
     @contextmanager
     def _environment(self) -> Iterator[None]:
-        """Set the seed path for the invocation and restore the previous value afterwards."""
-        if self.seed_path is None:
-            yield
-            return
+        """Point the project at the run folder's seeds (``../seeds`` beside the staged copy)
+        for the invocation, whatever the environment says, and restore it afterwards."""
         previous = os.environ.get(SEED_PATH_ENV)
-        os.environ[SEED_PATH_ENV] = self.seed_path
+        os.environ[SEED_PATH_ENV] = f"../{SEEDS}"
         try:
             yield
         finally:
@@ -415,30 +387,32 @@ class DbtRunner:
 
     def _translate(self, command: str, exc: BaseException) -> DbtError:
         text = str(exc)
-        if _LOCK_MESSAGE.search(text):
-            where = f" {self.database_path}" if self.database_path else ""
-            holder = _LOCK_HOLDER.search(text)
-            who = f" (process {holder.group('pid')}, {holder.group('program')})" if holder else ""
+        locked = locked_message(text, self.database_path)
+        if locked is not None:
             return WarehouseLockedError(
-                f"the DuckDB warehouse{where} is locked by another process{who}. DuckDB allows a "
-                "single writer: close the notebook or run that holds it (readers can open it "
-                "with read_only=True while no run is active) and try again."
-            )
-        if _SAME_PROCESS.search(text):
-            where = f" {self.database_path}" if self.database_path else ""
-            return WarehouseLockedError(
-                f"the DuckDB warehouse{where} is already open in this process with another "
-                "configuration (for example a read_only connection): close that connection "
-                "before running dbt."
+                f"{locked}; the run's files are kept: continue it with --resume"
             )
         return DbtError(f"dbt {command} failed: {text}")
 
 
-def _bundled_or_none() -> Path | None:
-    try:
-        return bundled_project_dir().resolve()
-    except FileNotFoundError:
-        return None
+def release_duckdb() -> None:
+    """Close the DuckDB database dbt-duckdb keeps open in this process (``keep_open``), if any."""
+    if "dbt.adapters.duckdb.connections" not in sys.modules:
+        return
+    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+
+    env = getattr(DuckDBConnectionManager, "_ENV", None)
+    if env is not None and hasattr(env, "close"):
+        env.close()
+    DuckDBConnectionManager.close_all_connections()  # type: ignore[no-untyped-call]
+
+
+def _selector(node: NodeResult) -> str:
+    """A selector of exactly this node: its resource type and name (``unit_test:`` for unit
+    tests, whose names dbt's default selector does not match)."""
+    if node.resource_type == "unit_test":
+        return f"unit_test:{node.name}"
+    return f"resource_type:{node.resource_type},{node.name}"
 
 
 def _node_results(result: Any) -> tuple[NodeResult, ...]:

@@ -1,6 +1,6 @@
-"""dbt's results as plain records: one node in one invocation, one invocation, one simulated day.
-They are what the run manifest stores (`to_dict`/`from_dict`) and what scoring reads; nothing here
-imports dbt."""
+"""dbt's results as plain records: one node, one command (a `dbt build`, with the nodes it had to
+run again, see :func:`combine`), one simulated day. They are what the run manifest stores
+(`to_dict`/`from_dict`) and what scoring reads; nothing here imports dbt."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ from typing import Any
 OK_STATUSES = frozenset({"success", "pass"})
 #: Statuses of a node that failed (a failing test, a model or seed that errored).
 FAILED_STATUSES = frozenset({"error", "fail", "runtime error"})
+#: Resource types of dbt's tests.
+TEST_TYPES = frozenset({"test", "unit_test"})
 
 
 @dataclass(frozen=True)
@@ -36,13 +38,15 @@ class NodeResult:
 
 @dataclass(frozen=True)
 class DbtResult:
-    """The outcome of one dbt invocation."""
+    """The outcome of one dbt command: one node result per node (seed, model, test), whatever
+    number of dbt invocations it took (`invocations`, see :func:`combine`)."""
 
     command: str
     success: bool
     elapsed: float
     nodes: tuple[NodeResult, ...]
     reused_manifest: bool
+    invocations: int = 1
 
     @property
     def failed(self) -> tuple[NodeResult, ...]:
@@ -61,9 +65,13 @@ class DbtResult:
             counts[n.status] = counts.get(n.status, 0) + 1
         return counts
 
-    def summary(self) -> str:
-        counts = ", ".join(f"{k}={v}" for k, v in sorted(self.status_counts().items()))
-        return f"dbt {self.command}: {counts or 'nothing ran'} in {self.elapsed:.2f}s"
+    def seconds_by_type(self) -> dict[str, float]:
+        """Seconds the nodes of each resource type took (seed, model, test, unit_test); the
+        rest of `elapsed` is dbt's own work around the nodes."""
+        seconds: dict[str, float] = {}
+        for n in self.nodes:
+            seconds[n.resource_type] = seconds.get(n.resource_type, 0.0) + n.execution_time
+        return seconds
 
 
 @dataclass
@@ -76,7 +84,8 @@ class DayResults:
 
     @property
     def failed_tests(self) -> list[str]:
-        return [n.name for r in self.phases if r.command == "test" for n in r.failed]
+        """Data and unit tests that failed (or errored), in any phase."""
+        return [n.name for r in self.phases for n in r.failed if n.resource_type in TEST_TYPES]
 
     @property
     def failed_nodes(self) -> list[str]:
@@ -97,6 +106,7 @@ class DayResults:
                     "success": r.success,
                     "seconds": round(r.elapsed, 3),
                     "reused_manifest": r.reused_manifest,
+                    "invocations": r.invocations,
                     "statuses": r.status_counts(),
                     "nodes": [
                         {
@@ -124,6 +134,7 @@ class DayResults:
                 success=bool(p["success"]),
                 elapsed=float(p["seconds"]),
                 reused_manifest=bool(p["reused_manifest"]),
+                invocations=int(p.get("invocations", 1)),
                 nodes=tuple(
                     NodeResult(
                         unique_id=str(n.get("id", "")),
@@ -141,12 +152,17 @@ class DayResults:
         ]
         return cls(str(data["date"]), str(data["flavour"]), phases)
 
-    def line(self) -> str:
-        """One readable line: time and outcome of each phase."""
-        parts = []
-        for r in self.phases:
-            counts = r.status_counts()
-            good = sum(v for k, v in counts.items() if k in ("success", "pass"))
-            bad = sum(v for k, v in counts.items() if k not in ("success", "pass"))
-            parts.append(f"{r.command} {r.elapsed:.1f}s {good} ok" + (f" {bad} not" if bad else ""))
-        return "dbt " + ", ".join(parts)
+
+def combine(first: DbtResult, again: DbtResult) -> DbtResult:
+    """`first` with the nodes it skipped replaced by their results in `again` (a later
+    invocation that ran them): one result per node, the time and invocations of both."""
+    rerun = {n.unique_id: n for n in again.nodes}
+    nodes = tuple(rerun.pop(n.unique_id, n) for n in first.nodes) + tuple(rerun.values())
+    return DbtResult(
+        command=first.command,
+        success=first.success and again.success,
+        elapsed=first.elapsed + again.elapsed,
+        nodes=nodes,
+        reused_manifest=first.reused_manifest,
+        invocations=first.invocations + again.invocations,
+    )

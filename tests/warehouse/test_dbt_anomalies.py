@@ -2,15 +2,18 @@
 
 One module-scoped run folder holds twelve simulated days of the training flavour (all tables) and
 of the validation flavour (the shop's four tables). dbt refreshes it the way the simulator does:
-a training run (seed, run, test), then validation runs on the clean validation tables and on the
-same tables with the default anomalies planted by `plant_default_anomalies` below. The assertions
-check that nothing fails on clean data and that, with anomalies, exactly the expected tests fail
-on exactly the planted days (read from the failing rows dbt stores with --store-failures).
+a training build, then a validation build on the clean validation tables; then the same tables
+with the default anomalies planted by `plant` below are seeded, run and tested (dbt's own
+commands, so that the failing rows are stored with --store-failures). The assertions check that
+nothing fails on clean data and that, with anomalies, exactly the expected tests fail on exactly
+the planted days. The validation flavour's tests have their own names
+(tests/fixtures/dbt_flavour_names.json maps a training test to its validation twin).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,8 +26,23 @@ import pytest
 from jaffle_sim import simulate
 from jaffle_sim.output.contract import ACCOUNT_TABLES, TABLES
 from jaffle_sim.output.run_folder import RunFolder
+from jaffle_sim.warehouse.daily_refresh import selection
 from jaffle_sim.warehouse.dbt_runner import DbtRunner
 from jaffle_sim.warehouse.results import DbtResult
+
+FLAVOUR_NAMES: dict[str, str] = json.loads(
+    (Path(__file__).parents[1] / "fixtures" / "dbt_flavour_names.json").read_text()
+)
+
+
+def validation_name(test: str) -> str:
+    """The validation flavour's twin of a training test."""
+    return FLAVOUR_NAMES.get(test, test)
+
+
+def validation_names(tests: set[str] | frozenset[str]) -> set[str]:
+    return {validation_name(t) for t in tests}
+
 
 DAYS = 12
 SEED = 11
@@ -306,7 +324,7 @@ def plant(tables: Tables, anomalies: tuple[Planted, ...], seed: int) -> Tables:
 
 
 def write_seed(out: Path, name: str, frame: pd.DataFrame) -> None:
-    path = RunFolder(out).table(name)
+    path = out / RunFolder.table_relpath(name)
     path.parent.mkdir(parents=True, exist_ok=True)
     frame[list(TABLES[name].columns)].to_csv(path, index=False, date_format="%Y-%m-%d %H:%M:%S")
 
@@ -327,11 +345,14 @@ class Run:
         assert self.runner.database_path is not None
         return self.runner.database_path
 
-    def refresh(self, validation: bool = False, **vars: object) -> list[DbtResult]:
-        run_vars = {"simulated_now": NOW, **vars}
-        if validation:
-            run_vars["validation"] = True
-        return self.runner.seed_run_test(vars=run_vars)
+    def seeds(self, flavour: str) -> list[str]:
+        groups = ("training", "sessions", "ads") if flavour == "training" else ("validation",)
+        return sorted(p.stem for g in groups for p in (self.out / "seeds" / g).glob("*.csv"))
+
+    def refresh(self, flavour: str = "training", **vars: object) -> DbtResult:
+        """The simulator's daily build of `flavour`, every seed changed."""
+        select = selection(flavour, self.seeds(flavour))
+        return self.runner.build(select=select, vars={"simulated_now": NOW, **vars})
 
     def failing_days(self, test: str) -> set[int]:
         """Days (-1 = the last) of the rows a test stored with --store-failures."""
@@ -358,27 +379,29 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
     runner.close()
 
 
-def failed(results: list[DbtResult]) -> set[str]:
-    return {n.name for r in results for n in r.failed}
+def failed(result: DbtResult) -> set[str]:
+    return {n.name for n in result.failed}
 
 
 @pytest.fixture(scope="module")
-def training_refresh(run: Run) -> list[DbtResult]:
+def training_refresh(run: Run) -> DbtResult:
     return run.refresh()
 
 
 @pytest.fixture(scope="module")
-def clean_validation_refresh(run: Run, training_refresh: list[DbtResult]) -> list[DbtResult]:
-    return run.refresh(validation=True)
+def clean_validation_refresh(run: Run, training_refresh: DbtResult) -> DbtResult:
+    return run.refresh("validation")
 
 
 @pytest.fixture(scope="module")
-def anomalous_validation_test(run: Run, clean_validation_refresh: list[DbtResult]) -> DbtResult:
+def anomalous_validation_test(run: Run, clean_validation_refresh: DbtResult) -> DbtResult:
     write_validation(run.out, plant(run.validation, DEFAULT_ANOMALIES, SEED))
-    validation = {"simulated_now": NOW, "validation": True}
-    assert run.runner.seed(vars=validation).success
-    assert run.runner.run(vars=validation).success
-    return run.runner.test(vars=validation, extra_args=["--store-failures"])
+    now = {"simulated_now": NOW}
+    assert run.runner.invoke("seed", select="tag:validation", vars=now).success
+    assert run.runner.invoke("run", select="tag:validation", vars=now).success
+    return run.runner.invoke(
+        "test", select="tag:validation", vars=now, extra_args=["--store-failures"]
+    )
 
 
 # -- fast ------------------------------------------------------------------------------------
@@ -394,11 +417,10 @@ def test_the_planted_anomalies_cover_the_default_set() -> None:
 
 @pytest.mark.slow
 def test_every_detection_test_exists_and_passes_on_training_data(
-    training_refresh: list[DbtResult],
+    training_refresh: DbtResult,
 ) -> None:
-    assert [r.command for r in training_refresh] == ["seed", "run", "test"]
     assert failed(training_refresh) == set()
-    tested = {n.name for n in training_refresh[-1].nodes}
+    tested = {n.name for n in training_refresh.nodes}
     assert tested >= DETECTION_TESTS | NAMED_STAGING_TESTS
 
 
@@ -408,46 +430,34 @@ def test_training_data_passes_with_the_shortest_baseline(
 ) -> None:
     """On the fourth simulated day each detection day has exactly three baseline days."""
     now = f"{CALENDAR[3] + dt.timedelta(days=1)} 00:00:00"
-    result = run.runner.test(vars={"simulated_now": now}, select="tag:anomaly")
+    result = run.runner.invoke(
+        "test", vars={"simulated_now": now}, select="tag:training,tag:anomaly"
+    )
     assert result.success, [(n.name, n.message) for n in result.failed]
     assert len(result.nodes) >= 11
 
 
 @pytest.mark.slow
-def test_clean_validation_data_passes_every_test(
-    clean_validation_refresh: list[DbtResult],
-) -> None:
-    assert failed(clean_validation_refresh) == set()
-    seeded, built, tested = clean_validation_refresh
-    assert {n.name for n in seeded.nodes} == {f"raw_{t}_validation" for t in ACCOUNT_TABLES}
-    assert "monitored_payments" in {n.name for n in built.nodes}
-    assert {n.name for n in tested.nodes} >= DETECTION_TESTS | NAMED_STAGING_TESTS
+def test_clean_validation_data_passes_every_test(clean_validation_refresh: DbtResult) -> None:
+    result = clean_validation_refresh
+    assert failed(result) == set()
+    seeded = {n.name for n in result.nodes if n.resource_type == "seed"}
+    assert seeded == {f"raw_{t}_validation" for t in ACCOUNT_TABLES}
+    assert "monitored_validation_payments" in {n.name for n in result.nodes}
+    assert {n.name for n in result.nodes} >= validation_names(DETECTION_TESTS | NAMED_STAGING_TESTS)
 
 
 @pytest.mark.slow
 def test_anomalies_fail_exactly_the_expected_tests(anomalous_validation_test: DbtResult) -> None:
-    expected = set().union(*(a.expected_tests for a in DEFAULT_ANOMALIES))
-    assert {n.name for n in anomalous_validation_test.failed} == expected
+    expected = set().union(*(validation_names(a.expected_tests) for a in DEFAULT_ANOMALIES))
+    assert failed(anomalous_validation_test) == expected
 
 
 @pytest.mark.slow
 def test_detection_tests_fail_on_the_planted_days(
     run: Run, anomalous_validation_test: DbtResult
 ) -> None:
-    days = {
-        test: run.failing_days(test)
-        for test in (
-            "orders_daily_volume",
-            "payments_daily_volume",
-            "orders_hour_of_day",
-            "payments_amount_average",
-            "payments_method_mix",
-            "customers_first_name_blank_rate",
-            "customers_names_swapped",
-            "signups_email_distinct_rate",
-        )
-    }
-    assert days == {
+    planted_days = {
         "orders_daily_volume": {-1, -4, -5},
         "payments_daily_volume": {-1, -2, -4, -5},
         "orders_hour_of_day": {-6},
@@ -457,38 +467,45 @@ def test_detection_tests_fail_on_the_planted_days(
         "customers_names_swapped": {-2},
         "signups_email_distinct_rate": {-4},
     }
+    days = {test: run.failing_days(validation_name(test)) for test in planted_days}
+    assert days == planted_days
 
 
 @pytest.mark.slow
 def test_detection_days_var_limits_the_days_judged(
     run: Run, anomalous_validation_test: DbtResult
 ) -> None:
-    validation = {"simulated_now": NOW, "validation": True, "detection_days": 2}
-    result = run.runner.test(vars=validation, select="tag:anomaly", extra_args=["--store-failures"])
+    now = {"simulated_now": NOW, "detection_days": 2}
+    result = run.runner.invoke(
+        "test", vars=now, select="tag:validation,tag:anomaly", extra_args=["--store-failures"]
+    )
     assert result.reused_manifest  # detection_days does not force a new parse
-    assert {n.name for n in result.failed} == {
-        "orders_freshness",
-        "orders_daily_volume",
-        "payments_daily_volume",
-        "customers_names_swapped",
-    }
-    assert run.failing_days("orders_daily_volume") == {-1}
+    assert failed(result) == validation_names(
+        {
+            "orders_freshness",
+            "orders_daily_volume",
+            "payments_daily_volume",
+            "customers_names_swapped",
+        }
+    )
+    assert run.failing_days(validation_name("orders_daily_volume")) == {-1}
 
 
 @pytest.mark.slow
-def test_training_and_validation_runs_keep_their_own_parse(
+def test_training_and_validation_builds_share_one_parse(
     run: Run, anomalous_validation_test: DbtResult
 ) -> None:
-    again = run.refresh()  # back to training: its parse is still cached
-    assert all(r.reused_manifest for r in again)
+    again = run.refresh()  # back to training: both flavours live in the same parsed graph
+    assert again.reused_manifest
     assert failed(again) == set()
-    # the unit tests passed in the first training refresh and are not repeated
-    assert not any(n.resource_type == "unit_test" for n in again[-1].nodes)
-    # and the training models are untouched by the validation runs
+    # the unit tests passed in the first training build and are not repeated
+    assert not any(n.resource_type == "unit_test" for n in again.nodes)
+    # and the training models are untouched by the validation builds
     run.runner.close()
     con = duckdb.connect(str(run.database), read_only=True)
     try:
         rows = con.sql("select count(*) from main.stg_orders").fetchall()
+        planted = con.sql("select count(*) from main.stg_validation_orders").fetchall()
     finally:
         con.close()
-    assert rows[0][0] > 0
+    assert rows[0][0] > 0 and planted[0][0] > 0

@@ -24,14 +24,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from jaffle_sim.warehouse.dbt_project import (
-    bundled_project_dir,
-    relative_seed_path,
-    stage_project,
-    write_profiles,
-)
-from jaffle_sim.warehouse.dbt_runner import DbtRunner, WarehouseLockedError
-from jaffle_sim.warehouse.results import DbtResult, NodeResult
+from jaffle_sim.warehouse.daily_refresh import selection
+from jaffle_sim.warehouse.dbt_project import bundled_project_dir, stage_project, write_profiles
+from jaffle_sim.warehouse.dbt_runner import DbtRunner, WarehouseLockedError, locked_message
+from jaffle_sim.warehouse.results import DayResults, DbtResult, NodeResult, combine
 
 FIXTURE_SEEDS = Path(__file__).parents[1] / "fixtures" / "dbt" / "seeds"
 NOW = "2024-01-05 00:00:00"
@@ -66,6 +62,19 @@ def failed_names(result: DbtResult) -> set[str]:
     return {n.name for n in result.failed}
 
 
+def seeds_of(out: Path, *groups: str) -> list[str]:
+    return sorted(p.stem for g in groups for p in (out / "seeds" / g).glob("*.csv"))
+
+
+def training(out: Path) -> list[str]:
+    """The daily build of the training flavour, every training seed changed."""
+    return selection("training", seeds_of(out, "training", "sessions", "ads"))
+
+
+def validation(out: Path) -> list[str]:
+    return selection("validation", seeds_of(out, "validation"))
+
+
 # -- fast tests: no dbt invocation -------------------------------------------------------------
 
 
@@ -94,13 +103,6 @@ def test_write_profiles_uses_an_absolute_database_path(
     assert output["threads"] == 2
 
 
-def test_seed_path_must_stay_close_to_the_project(tmp_path: Path) -> None:
-    project = tmp_path / "run" / "dbt_project"
-    assert relative_seed_path(project, tmp_path / "run" / "seeds") == "../seeds"
-    with pytest.raises(ValueError, match="stage_project"):
-        relative_seed_path(project, tmp_path.parent / "elsewhere" / "seeds")
-
-
 def test_stage_project_replaces_stale_files_and_keeps_target(tmp_path: Path) -> None:
     staged = stage_project(tmp_path)
     assert staged == tmp_path.resolve() / "dbt_project"
@@ -113,16 +115,6 @@ def test_stage_project_replaces_stale_files_and_keeps_target(tmp_path: Path) -> 
     assert (staged / "dbt_project.yml").read_bytes() == (
         bundled_project_dir() / "dbt_project.yml"
     ).read_bytes()
-
-
-def test_runner_refuses_to_write_into_the_bundled_project(tmp_path: Path) -> None:
-    with pytest.raises(ValueError, match="work_dir"):
-        DbtRunner(bundled_project_dir(), tmp_path)
-
-
-def test_runner_rejects_an_unknown_unit_test_policy(tmp_path: Path) -> None:
-    with pytest.raises(ValueError, match="unit_tests"):
-        DbtRunner(stage_project(tmp_path), tmp_path, unit_tests="sometimes")
 
 
 def test_project_sql_never_reads_the_wall_clock() -> None:
@@ -150,7 +142,57 @@ def test_result_helpers() -> None:
     assert [n.name for n in result.failed] == ["t"]
     assert result.node("t").failures == 3
     assert result.status_counts() == {"success": 1, "fail": 1, "pass": 1}
-    assert "fail=1" in result.summary()
+    assert result.seconds_by_type() == {"model": 0.1, "test": pytest.approx(0.2)}
+    day = DayResults("2026-03-01", "training", [result])
+    assert day.failed_tests == ["t"] and day.failed_nodes == ["build t"] and not day.ok
+    assert DayResults.from_dict(day.to_dict()).to_dict() == day.to_dict()
+
+
+def test_combine_replaces_the_skipped_nodes_by_their_second_run() -> None:
+    first = DbtResult(
+        "build",
+        False,
+        2.0,
+        (
+            NodeResult("test.x.t", "t", "test", "fail", 0.1, 3, "Got 3 results"),
+            NodeResult("model.x.m", "m", "model", "skipped", 0.0, None, None),
+        ),
+        reused_manifest=True,
+    )
+    again = DbtResult(
+        "build",
+        True,
+        0.5,
+        (NodeResult("model.x.m", "m", "model", "success", 0.2, None, "OK"),),
+        False,
+    )
+    both = combine(first, again)
+    assert [(n.name, n.status) for n in both.nodes] == [("t", "fail"), ("m", "success")]
+    assert both.invocations == 2 and both.elapsed == 2.5 and not both.success
+    assert both.reused_manifest
+
+
+def test_selection_takes_the_flavours_nodes_and_only_the_changed_seeds() -> None:
+    assert selection("training", ["raw_orders_training"]) == [
+        "tag:training,resource_type:model",
+        "tag:training,resource_type:test",
+        "tag:training,resource_type:unit_test",
+        "tag:training,resource_type:seed,raw_orders_training",
+    ]
+
+
+def test_a_lock_error_names_the_file_and_the_process() -> None:
+    text = (
+        'IO Error: Could not set lock on file "/x/warehouse.duckdb": Conflicting lock is held '
+        "in /usr/bin/python3.11 (PID 4242) by user root. See also https://duckdb.org/docs"
+    )
+    message = locked_message(text)
+    assert message is not None
+    assert (
+        "/x/warehouse.duckdb is locked by another process (process 4242, /usr/bin/python3.11)"
+        in message
+    )
+    assert locked_message("Catalog Error: table not found") is None
 
 
 # -- slow tests: real dbt on DuckDB ------------------------------------------------------------
@@ -158,10 +200,10 @@ def test_result_helpers() -> None:
 
 @pytest.fixture(scope="module")
 def clean(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[DbtRunner, DbtResult]]:
-    """One `dbt build` of the clean fixture seed set, shared by the assertions below."""
+    """The training build of the clean fixture seed set, shared by the assertions below."""
     out = make_run_folder(tmp_path_factory.mktemp("dbt_clean"))
     runner = DbtRunner.for_run_folder(out, vars={"conversion_window_days": 1})
-    result = runner.build(vars={"simulated_now": NOW})
+    result = runner.build(select=training(out), vars={"simulated_now": NOW})
     runner.close()  # release the DuckDB file so the tests can open it read-only
     yield runner, result
     runner.close()
@@ -178,6 +220,7 @@ def warehouse(clean: tuple[DbtRunner, DbtResult]) -> Path:
 def test_clean_build_passes_every_test(clean: tuple[DbtRunner, DbtResult]) -> None:
     _, result = clean
     assert result.success, [(n.name, n.message) for n in result.failed]
+    assert result.invocations == 1  # nothing failed: one `dbt build`
     kinds = {n.resource_type for n in result.nodes}
     assert {"seed", "model", "test", "unit_test"} <= kinds
     # a training run loads the training and marketing seeds, not the validation ones
@@ -304,22 +347,21 @@ def test_a_daily_refresh_with_a_new_simulated_now_reuses_the_parsed_manifest(
     clean: tuple[DbtRunner, DbtResult], warehouse: Path
 ) -> None:
     runner, _ = clean
-    runner.parse(vars={"simulated_now": NOW})  # the training parse (another test may switch it)
-    artifacts = runner.target_path / "run_results.json"
-    written = artifacts.stat().st_mtime_ns if artifacts.exists() else None
-    results = runner.seed_run_test(vars={"simulated_now": "2024-01-20 00:00:00"})
+    out = runner.project_dir.parent
+    result = runner.build(select=training(out), vars={"simulated_now": "2024-01-20 00:00:00"})
     runner.close()
-    assert [r.command for r in results] == ["seed", "run", "test"]
-    assert all(r.reused_manifest for r in results)
-    # the unit tests passed in the build with this parse: the refresh leaves them out, and it
-    # writes no JSON artifacts (its results are returned)
-    assert not any(n.resource_type == "unit_test" for n in results[2].nodes)
-    assert (artifacts.stat().st_mtime_ns if artifacts.exists() else None) == written
-    assert results[0].success and results[1].success
+    assert result.reused_manifest
+    # the unit tests passed in the first build with this parse: the refresh leaves them out
+    assert not any(n.resource_type == "unit_test" for n in result.nodes)
+    # no JSON artifacts: the results are returned, the parse is kept in memory
+    target = runner.target_path
+    assert not any((target / f).exists() for f in ("run_results.json", "manifest.json"))
     # the var reached the SQL although the manifest was parsed with another value
     assert query(warehouse, "select order_age_days from main.orders where order_id = 1") == [(19,)]
     # ... and the tests judge in simulated time: sixteen days without an order are not fresh
-    assert failed_names(results[2]) == {"orders_freshness"}
+    assert failed_names(result) == {"orders_freshness"}
+    # a failing test holds nothing back: every model was built, every test ran
+    assert not [n.name for n in result.nodes if n.status == "skipped"]
 
 
 @pytest.mark.slow
@@ -327,64 +369,80 @@ def test_validation_anomalies_fail_their_tests_without_touching_training_marts(
     clean: tuple[DbtRunner, DbtResult], warehouse: Path
 ) -> None:
     runner, _ = clean
-    validation = {"validation": True, "simulated_now": NOW}
-    seeded = runner.seed(vars=validation)
-    ran = runner.run(vars=validation)
-    tested = runner.test(vars=validation)
+    out = runner.project_dir.parent
+    result = runner.build(select=validation(out), vars={"simulated_now": NOW})
     runner.close()
-    assert not seeded.reused_manifest  # `validation` changes the parse
-    # a validation run loads only the validation seeds (as text) ...
-    assert seeded.success and {n.name for n in seeded.nodes} == {
+    seeded = [n.name for n in result.nodes if n.resource_type == "seed"]
+    built = {n.name for n in result.nodes if n.resource_type == "model"}
+    # a validation build loads only the validation seeds (as text) ...
+    assert sorted(seeded) == sorted(
         f"raw_{t}_validation" for t in ("customers", "orders", "payments", "signups")
-    }
+    )
     assert query(
         warehouse,
         "select data_type from information_schema.columns "
         "where table_name = 'raw_orders_validation' and column_name = 'id'",
     ) == [("VARCHAR",)]
-    # ... and builds the shop's staging and monitoring models, not the marts that join sessions
-    assert ran.success
-    assert {n.name for n in ran.nodes} >= {"stg_orders", "monitored_orders", "baseline_orders"}
-    assert not {n.name for n in ran.nodes} & {"orders", "sessions", "stg_sessions", "stg_ads"}
-    assert not tested.success
+    # ... builds the validation flavour's staging and monitoring, not the training models
+    assert {"stg_validation_orders", "monitored_validation_orders"} <= built
+    assert not built & {"orders", "sessions", "stg_orders", "baseline_orders"}
+    # every test ran although staging tests failed (the monitoring models were built anyway)
+    assert not [n.name for n in result.nodes if n.status == "skipped"]
+    assert not result.success and result.invocations > 1
     assert {
-        "stg_customers_first_name_not_blank",
-        "not_null_stg_customers_customer_id",  # 'ID-7'
-        "raw_customers_schema",  # 'ID-7' again, on the raw table
-        "stg_orders_status_accepted_values",
-        "stg_orders_order_id_unique",
-        "stg_payments_order_id_relationships",
-        "stg_payments_amount_positive",
-        "stg_signups_email_unique",
-        "stg_signups_customer_id_relationships",
-    } <= failed_names(tested)
-    assert "unique_stg_customers_customer_id" not in failed_names(tested)
-    # the validation models live in their own schema; the training models are untouched
+        "validation_customers_first_name_not_blank",
+        "not_null_stg_validation_customers_customer_id",  # 'ID-7'
+        "validation_raw_customers_schema",  # 'ID-7' again, on the raw table
+        "validation_orders_status_accepted_values",
+        "validation_orders_order_id_unique",
+        "validation_payments_order_id_relationships",
+        "validation_payments_amount_positive",
+        "validation_signups_email_unique",
+        "validation_signups_customer_id_relationships",
+    } <= failed_names(result)
+    assert "unique_stg_validation_customers_customer_id" not in failed_names(result)
+    # the training models are untouched
     assert query(warehouse, "select count(*) from main.orders") == [(5,)]
     assert query(warehouse, "select count(*) from main.stg_orders") == [(5,)]
-    assert query(warehouse, "select count(*) from main_validation.stg_orders") == [(8,)]
+    assert query(warehouse, "select count(*) from main.stg_validation_orders") == [(8,)]
 
 
 @pytest.mark.slow
-def test_broken_training_data_fails_the_right_tests(tmp_path: Path) -> None:
+def test_broken_training_data_fails_the_right_tests_and_builds_the_rest(tmp_path: Path) -> None:
     out = make_run_folder(tmp_path)
-    training = out / "seeds" / "training"
-    with open(training / "raw_payments_training.csv", "a") as fh:
+    seeds = out / "seeds" / "training"
+    with open(seeds / "raw_payments_training.csv", "a") as fh:
         fh.write('8,99,"credit_card",700\n')  # order 99 does not exist
-    with open(training / "raw_orders_training.csv", "a") as fh:
+    with open(seeds / "raw_orders_training.csv", "a") as fh:
         fh.write('5,2,"2024-01-04 11:00:00","completed"\n')  # duplicate order id 5
     for path in (out / "seeds" / "validation").glob("*.csv"):  # header-only validation files
         path.write_text(path.read_text().splitlines()[0] + "\n")
     with DbtRunner.for_run_folder(out) as runner:
-        seeded = runner.seed()
-        built = runner.build(select="+orders", extra_args=["--indirect-selection", "cautious"])
-    assert seeded.success
+        built = runner.build(select=training(out), vars={"simulated_now": NOW})
     failed = failed_names(built)
     assert "stg_payments_order_id_relationships" in failed
     assert "stg_orders_order_id_unique" in failed
     assert built.node("unique_stg_payments_payment_id").status == "pass"
-    # a failing staging test skips the marts built on it
+    # dbt build alone would skip the marts below a failing staging test: here they are built,
+    # and their own tests report on the day's data
+    assert built.node("orders", "model").status == "success"
+    assert built.node("unique_orders_order_id").status in ("pass", "fail")
+    assert not [n.name for n in built.nodes if n.status == "skipped"]
+    assert built.invocations == 3 and not built.success
+
+
+@pytest.mark.slow
+def test_a_seed_that_cannot_load_leaves_its_models_skipped(tmp_path: Path) -> None:
+    out = make_run_folder(tmp_path)
+    with open(out / "seeds" / "training" / "raw_orders_training.csv", "a") as fh:
+        fh.write('six,2,"2024-01-04 11:00:00","completed"\n')  # not an integer id
+    with DbtRunner.for_run_folder(out) as runner:
+        built = runner.build(select=training(out), vars={"simulated_now": NOW})
+    assert built.node("raw_orders_training", "seed").status == "error"
+    assert built.node("stg_orders", "model").status == "skipped"
     assert built.node("orders", "model").status == "skipped"
+    assert built.node("stg_sessions", "model").status == "success"  # not below the seed
+    assert not built.success
 
 
 @pytest.mark.slow
@@ -412,10 +470,10 @@ def test_a_locked_warehouse_gives_a_clear_error(clean: tuple[DbtRunner, DbtResul
         with pytest.raises(
             WarehouseLockedError, match=rf"locked by another process \(process {holder.pid}"
         ):
-            runner.run(select="stg_customers")
+            runner.invoke("run", select="stg_customers")
     finally:
         holder.communicate("\n", timeout=30)
-    assert runner.run(select="stg_customers").success
+    assert runner.invoke("run", select="stg_customers").success
     runner.close()
 
 
@@ -426,5 +484,5 @@ def test_generated_run_builds_and_passes(run_dir: Path, tmp_path: Path) -> None:
     manifest = json.loads((run_dir / "run_manifest.json").read_text())
     now = (date.fromisoformat(manifest["end_date"]) + timedelta(days=1)).isoformat() + " 00:00:00"
     with DbtRunner.for_run_folder(tmp_path, vars={"conversion_window_days": 7}) as runner:
-        result = runner.build(vars={"simulated_now": now})
+        result = runner.build(select=training(tmp_path), vars={"simulated_now": now})
     assert result.success, [(n.name, n.message) for n in result.failed]

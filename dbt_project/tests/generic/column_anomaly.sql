@@ -13,7 +13,8 @@
     The sd is the larger of the baseline days' sd and the sampling sd of the
     day's own rows (binomial for the rates, sd / sqrt(n) for the average). Days
     without values are not judged. Rows are dated by timestamp_column; baseline
-    is a relation with the same columns holding the training data. See
+    names the model with the same columns holding the training data
+    (macro baseline_relation: a name, not a ref). See
     macros/anomalies.sql for the calendar, the leave-one-out baseline and the
     periods.
 #}
@@ -31,6 +32,8 @@
     min_baseline_days=3,
     detection_days=none
 ) %}
+
+{%- set baseline_relation = jaffle_sim.baseline_relation(baseline) -%}
 
 {%- set value = expression if expression is not none else column_name -%}
 {%- set double = jaffle_sim.type_double() -%}
@@ -80,7 +83,7 @@ baseline_rows as (
     select
         cast({{ timestamp_column }} as date) as activity_date,
         {{ value }} as observed
-    from {{ baseline }}
+    from {{ baseline_relation }}
 
 ),
 

@@ -7,8 +7,9 @@
     never seen in the baseline has a baseline share of 0, so a new value fails
     once its share exceeds min_absolute_change.
 
-    Rows are dated by timestamp_column; baseline is a relation with the same
-    columns holding the training data. See macros/anomalies.sql for the
+    Rows are dated by timestamp_column; baseline names the model with the
+    same columns holding the training data (macro baseline_relation: a name,
+    not a ref). See macros/anomalies.sql for the
     calendar, the leave-one-out baseline and the periods.
 #}
 {% test dimension_anomaly(
@@ -22,6 +23,8 @@
     min_baseline_days=3,
     detection_days=none
 ) %}
+
+{%- set baseline_relation = jaffle_sim.baseline_relation(baseline) -%}
 
 {%- set double = jaffle_sim.type_double() -%}
 {%- set category = "coalesce(cast(" ~ column_name ~ " as " ~ dbt.type_string() ~ "), '(null)')" -%}
@@ -58,7 +61,7 @@ baseline_rows as (
         select
             cast({{ timestamp_column }} as date) as activity_date,
             {{ category }} as category
-        from {{ baseline }}
+        from {{ baseline_relation }}
     ) as source_rows
         on source_rows.activity_date = baseline_days.activity_date
 

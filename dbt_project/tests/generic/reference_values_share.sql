@@ -33,6 +33,8 @@
     detection_days=none
 ) %}
 
+{%- set baseline_relation = jaffle_sim.baseline_relation(baseline) -%}
+
 {{ jaffle_sim.anomaly_check_number('max_share', max_share, 0) }}
 {{ jaffle_sim.anomaly_check_number('min_matches', min_matches, 1) }}
 {{ jaffle_sim.anomaly_check_number('min_baseline_days', min_baseline_days, 1) }}
@@ -54,7 +56,7 @@ known as (
         {{ column_name }} as own_value,
         {{ reference_column }} as other_value
 
-    from {{ baseline }}
+    from {{ baseline_relation }}
     cross join calendar_bounds
     where cast({{ timestamp_column }} as date) < calendar_bounds.today
 

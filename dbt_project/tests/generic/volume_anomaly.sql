@@ -5,7 +5,8 @@
     The sd is the larger of the baseline days' sd and sqrt(mean) (Poisson).
     A detection day without rows counts 0 (so a missing day fails).
 
-    baseline: a relation with the same columns holding the training data
+    baseline: the name of the model with the same columns holding the training
+    data (macro baseline_relation: a name, not a ref)
     (models/monitoring/baseline_*). See macros/anomalies.sql for the calendar,
     the leave-one-out baseline and the periods.
 #}
@@ -21,6 +22,8 @@
     detection_days=none
 ) %}
 
+{%- set baseline_relation = jaffle_sim.baseline_relation(baseline) -%}
+
 with
 
 {{ jaffle_sim.anomaly_calendar(detection_days, baseline_days) }}
@@ -35,7 +38,7 @@ tested_rows as (
 baseline_rows as (
 
     select cast({{ timestamp_column }} as date) as activity_date
-    from {{ baseline }}
+    from {{ baseline_relation }}
 
 ),
 
