@@ -375,20 +375,19 @@ def quality(data: RunData) -> list[Check]:
     ]
     arrived = placed.ordered_at.to_numpy()[late] + placed.delivery_delay_seconds.to_numpy()[late]
     after_midnight = (arrived % DAY) / HOUR
-    if len(after_midnight) >= 2:  # when there are late orders: when they arrive
-        out.append(
-            c.mean(
-                sec,
-                "quality.late_arrival_hours: mean",
-                repr(q.late_arrival_hours),
-                float(np.minimum(_draws(q.late_arrival_hours), 24.0).mean()),
-                after_midnight,
-                rel_floor=0.05,
-                sd=float(_draws(q.late_arrival_hours).std()),
-                unit="h",
-                note="hours after midnight at which a late order arrives",
-            )
+    out.append(
+        c.mean(
+            sec,
+            "quality.late_arrival_hours: mean",
+            repr(q.late_arrival_hours),
+            float(np.minimum(_draws(q.late_arrival_hours), 24.0).mean()),
+            after_midnight,
+            rel_floor=0.05,
+            sd=float(_draws(q.late_arrival_hours).std()),
+            unit="h",
+            note="hours after midnight at which a late order arrives",
         )
+    )
     duplicates = 0 if data.duplicate_sessions is None else len(data.duplicate_sessions)
     out.append(
         rare(

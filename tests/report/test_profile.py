@@ -18,7 +18,14 @@ from jaffle_sim.report.profile import Profile, profile, profile_folder, profile_
 from jaffle_sim.report.run_data import RunData
 from tests.conftest import END_DATE, generate
 
-BASE = Scenario.default().scaled(0.25)
+# With the documented noise floor on (off by default), so that its measures are checked too.
+FLOOR = {
+    "quality.blank_first_name_share": 0.02,
+    "quality.zero_amount_order_share": 0.01,
+    "quality.late_order_share": 0.01,
+    "quality.duplicate_session_share": 0.005,
+}
+BASE = Scenario.default().updated(FLOOR).scaled(0.25)
 DAYS, SEED = 28, 3
 
 
@@ -77,7 +84,7 @@ CASES: list[tuple[str, Any, tuple[str, ...]]] = [
     ("traffic.landing_share", 0.5, ("traffic.landing_share",)),
     ("traffic.organic_app_share", 0.2, ("traffic.organic_app_share",)),
     ("journey.first_visit_conversion", 0.02, ("journey.first_visit_conversion",)),
-    ("journey.return_probability", 0.6, ("journey.return_probability",)),
+    ("journey.return_probability", 0.5, ("journey.return_probability",)),
     (
         "journey.return_channels",
         {"organic": 0.1, "google": 0.1, "facebook": 0.1, "instagram": 0.7},
@@ -95,6 +102,11 @@ CASES: list[tuple[str, Any, tuple[str, ...]]] = [
     ("quality.blank_first_name_share", 0.3, ("quality.blank_first_name_share",)),
     ("quality.zero_amount_order_share", 0.1, ("quality.zero_amount_order_share",)),
     ("quality.late_order_share", 0.1, ("quality.late_order_share",)),
+    (
+        "quality.late_arrival_hours",
+        {"kind": "uniform", "low": 12, "high": 20},
+        ("quality.late_arrival_hours: mean",),
+    ),
     ("quality.duplicate_session_share", 0.05, ("quality.duplicate_session_share",)),
 ]
 
