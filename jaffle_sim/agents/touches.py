@@ -17,12 +17,16 @@ arrival number) names the visitor across such runs.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
 from jaffle_sim.clock import DAY
 from jaffle_sim.distributions import Distribution
+
+# A keyed random stream: key parts -> generator (the model's `streams.generator("visitors", ...)`).
+Streams = Callable[..., np.random.Generator]
 
 # The uniforms of each touch, one per decision (append only: positions are part of the hash).
 SLOTS = (

@@ -19,19 +19,17 @@ platform switched off leaves every journey that never touches it as it was.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Generator, Mapping
-from dataclasses import dataclass, field
-from typing import Any, cast
+from collections.abc import Callable, Generator
+from typing import Any
 
 import numpy as np
 import simpy
 
-from jaffle_sim import behaviour as rule
 from jaffle_sim.agents.ads import AdPlatform, Clicks
-from jaffle_sim.agents.customers import Customers, NewCustomer
-from jaffle_sim.agents.effects import ChannelEffect, TouchRates, channel_effects, neutral_effects
-from jaffle_sim.agents.order_timing import OrderTiming
+from jaffle_sim.agents.customers import Customers
+from jaffle_sim.agents.journeys import Journey, JourneyBehaviour
 from jaffle_sim.agents.sessions import SessionDesk, TrafficBehaviour
+from jaffle_sim.agents.signups import SOURCES, SignUps
 from jaffle_sim.agents.touches import (
     DAY_OFFSET,
     DELAY,
@@ -39,101 +37,20 @@ from jaffle_sim.agents.touches import (
     SLOT,
     ArrivalDraws,
     KeyedUniforms,
+    Streams,
     Touches,
     arrival_key,
-    split_key,
 )
 from jaffle_sim.clock import DAY, HOUR, MINUTE
-from jaffle_sim.distributions import Distribution
-from jaffle_sim.events import CHANNELS, ORGANIC, EventLog, JourneyConverted, TouchCredited
-from jaffle_sim.mixes import Mix
+from jaffle_sim.events import CHANNELS, ORGANIC, EventLog
 
 # Sub-streams of the `visitors` concern (0 and 1 were the shared visitor and desk streams).
 ARRIVALS_STREAM = 2  # (ARRIVALS_STREAM, channel, day code): a channel's arrivals of one day
-CONVERTER_STREAM = 3  # (CONVERTER_STREAM, day code, channel, number): one new customer's draws
+# 3 is `signups.CONVERTER_STREAM`: one new customer's draws
 UNIFORMS_STREAM = 4  # the seed of the visitors' keyed uniforms
 
 ORGANIC_CODE = CHANNELS.index(ORGANIC)
 _CHANNEL_NAMES = np.array(CHANNELS, dtype=object)
-_SOURCES = np.array([None if c == ORGANIC else c for c in CHANNELS], dtype=object)
-
-# A keyed random stream: key parts -> generator (the model's `streams.generator("visitors", ...)`).
-Streams = Callable[..., np.random.Generator]
-
-
-@dataclass(frozen=True)
-class JourneyBehaviour:
-    """How a visitor's journey unfolds from session to session until sign-up or leaving.
-
-    `first_visit_conversion`, `return_visit_conversion` and `return_probability` are the base
-    rates a channel's `channel_effects` multiply (per touch: sign-up on a first touch, sign-up on a
-    return, coming back after a session without sign-up). `return_without_ad`: the probability
-    that a visitor who would come back through a platform with no ad running (switched off, or
-    none that day) comes back organically anyway; otherwise the journey ends."""
-
-    first_visit_conversion: float = field(metadata=rule.probability())
-    return_visit_conversion: float = field(metadata=rule.probability())
-    return_probability: float = field(metadata=rule.probability())
-    return_delay_hours: Distribution = field(metadata=rule.distribution(non_negative=True))
-    return_channels: Mix = field(metadata=rule.mix(labels=CHANNELS, what="channel"))
-    max_sessions: int = field(metadata=rule.count(minimum=1))
-    order_timing: OrderTiming
-    channel_effects: Mapping[str, ChannelEffect] = field(
-        default_factory=neutral_effects, metadata=channel_effects()
-    )
-    return_without_ad: float = field(default=1.0, metadata=rule.probability())
-
-    def __post_init__(self) -> None:
-        rule.validate(self)
-
-    def rates(self, landing_share: float) -> TouchRates:
-        """The per-touch probabilities by channel and position (and the truth credit)."""
-        return TouchRates.of(
-            self.channel_effects,
-            self.first_visit_conversion,
-            self.return_visit_conversion,
-            self.return_probability,
-            landing_share,
-            self.return_without_ad,
-        )
-
-    def signup_chance_per_arrival(self, landing_share: float) -> dict[str, float]:
-        """Per channel of arrival: the chance that a journey a first touch (an ad click, or an
-        organic visit) through it begins ends in a sign-up, with every platform running ads."""
-        r = self.rates(landing_share)
-        mix = [(CHANNELS.index(c), share) for c, share in self.return_channels.shares.items()]
-        later = 0.0  # a return's chance to end in a sign-up, from the last possible one back
-        for _ in range(self.max_sessions - 1):
-            later = sum(
-                share
-                * r.landing[c]
-                * (r.signup[1, c] + (1 - r.signup[1, c]) * r.back[1, c] * later)
-                for c, share in mix
-            )
-        return {
-            name: float(
-                r.landing[c] * (r.signup[0, c] + (1 - r.signup[0, c]) * r.back[0, c] * later)
-            )
-            for c, name in enumerate(CHANNELS)
-        }
-
-
-class Journey:
-    """An open journey: when it began and, per touch so far, session id (None before day 0),
-    channel (position in `CHANNELS`) and ad."""
-
-    __slots__ = ("ads", "channels", "first_at", "sessions")
-
-    def __init__(self, first_at: int):
-        self.first_at = first_at
-        self.sessions: list[str | None] = []
-        self.channels: list[int] = []
-        self.ads: list[str | None] = []
-
-    def add(self, session_id: str | None, channel: int, ad_id: str | None) -> None:
-        self.sessions.append(session_id)
-        self.channels.append(channel)
-        self.ads.append(ad_id)
 
 
 class Visitors:
@@ -170,8 +87,15 @@ class Visitors:
         self._inbox: list[Clicks] = []
         self._due: dict[int, list[Touches]] = defaultdict(list)
         self._journeys: dict[int, Journey] = {}
-        self._tilt = journey.order_timing.tilt_for(traffic.visit_hours)
-        self._credits: dict[tuple[int, ...], list[float]] = {}
+        self.signups = SignUps(
+            customers,
+            log,
+            self.rates,
+            journey.order_timing,
+            journey.order_timing.tilt_for(traffic.visit_hours),
+            self.uniforms,
+            streams,
+        )
 
     # -- arrivals -------------------------------------------------------------------------------
     def _arrivals(self, day: int, channel: int, at: np.ndarray | None, rate: float) -> Touches:
@@ -407,7 +331,7 @@ class Visitors:
             else:
                 journeys.pop(v, None)
         if converters:
-            self._sign_up(env, converters, col, session_id, customer_id)
+            self.signups.sign_up(env, converters, col, session_id, customer_id)
 
         landed_idx = np.flatnonzero(col["landed"])
         self.log.record_columns(
@@ -419,7 +343,7 @@ class Visitors:
                 "started_at": col["start"][landed_idx],
                 "ended_at": col["end"][landed_idx],
                 "platform": np.where(col["is_app"][landed_idx], "app", "website").tolist(),
-                "utm_source": _SOURCES[col["channel"][landed_idx]].tolist(),
+                "utm_source": SOURCES[col["channel"][landed_idx]].tolist(),
                 "ad_id": col["ad_id"][landed_idx].tolist(),
                 "touch": col["number"][landed_idx],
             },
@@ -436,84 +360,3 @@ class Visitors:
                 "touch": col["number"][paid_idx],
             },
         )
-
-    def _sign_up(
-        self,
-        env: simpy.Environment,
-        converters: list[tuple[int, Journey]],
-        col: dict[str, Any],
-        session_id: np.ndarray,
-        customer_id: np.ndarray,
-    ) -> None:
-        """Sign converters up in time order, time their first orders, credit their touches."""
-        converters.sort(key=lambda c: (int(col["signup_at"][c[0]]), c[0]))
-        idx = np.array([i for i, _ in converters])
-        gap = self._first_order_gaps(col["key"][idx], col["number"][idx], col["start"][idx])
-        for k, (i, journey) in enumerate(converters):
-            signed_up_at = int(col["signup_at"][i])
-            order_at = float(col["start"][i] + gap[k]) if col["buys"][i] else None
-            visitor_id = int(col["visitor"][i])
-            new = NewCustomer(visitor_id, session_id[i], signed_up_at, order_at)
-            cid = self.customers.sign_up(env, new)
-            customer_id[i] = cid
-            key = int(col["key"][i])
-            recorded = [s for s in journey.sessions if s is not None]
-            self.log.record(
-                JourneyConverted(cid, visitor_id, recorded, journey.first_at, signed_up_at, key)
-            )
-            credit = self._credit(tuple(journey.channels))
-            for touch, (sid, channel, ad, share) in enumerate(
-                zip(journey.sessions, journey.channels, journey.ads, credit), start=1
-            ):
-                self.log.record(
-                    TouchCredited(
-                        cid, visitor_id, sid, touch, _SOURCES[channel], ad, share, signed_up_at
-                    )
-                )
-
-    def _credit(self, channels: tuple[int, ...]) -> list[float]:
-        """The truth credit of a journey's touches (journeys repeat: computed once each)."""
-        credit = self._credits.get(channels)
-        if credit is None:
-            credit = self._credits[channels] = self.rates.credit(channels)
-        return credit
-
-    def _first_order_gaps(
-        self, key: np.ndarray, touch: np.ndarray, start: np.ndarray
-    ) -> np.ndarray:
-        """Seconds from each converting session's start to its first order, from the converter's
-        own numbers. The order-timing model draws only uniforms, handed out per converter by
-        `_OwnUniforms`; a free delay distribution (`gap_hours`) gets a stream per converter."""
-        timing = self.journey.order_timing
-        clock_hours = (start % DAY) / HOUR
-        if timing.gap_hours is None:
-            u = self.uniforms(key, touch)
-            own = _OwnUniforms(u[:, [SLOT["order_day"], SLOT["order_hour"], SLOT["order_spare"]]])
-            return timing.sample_gap_seconds(
-                cast(np.random.Generator, own), clock_hours, self._tilt
-            )
-        return np.array(
-            [
-                timing.sample_gap_seconds(
-                    self.streams(CONVERTER_STREAM, *split_key(k)),
-                    clock_hours[i : i + 1],
-                    self._tilt,
-                )[0]
-                for i, k in enumerate(key.tolist())
-            ]
-        )
-
-
-class _OwnUniforms:
-    """Stands in for a generator where only `random(n)` is drawn for n visitors: each call hands
-    out the next column of the visitors' own uniforms (a shorter call, for a subset, takes the
-    first rows of its column)."""
-
-    def __init__(self, columns: np.ndarray):
-        self.columns = columns
-        self.calls = 0
-
-    def random(self, size: int) -> np.ndarray:
-        column = self.columns[:, min(self.calls, self.columns.shape[1] - 1)]
-        self.calls += 1
-        return column[:size].copy()

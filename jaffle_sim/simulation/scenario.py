@@ -19,11 +19,11 @@ from jaffle_sim import behaviour as rule
 from jaffle_sim.agents.ads import PlatformBehaviour
 from jaffle_sim.agents.customers import CustomerBehaviour
 from jaffle_sim.agents.effects import ChannelEffect
+from jaffle_sim.agents.journeys import JourneyBehaviour
 from jaffle_sim.agents.order_timing import OrderTiming
 from jaffle_sim.agents.quality import DataQuality
 from jaffle_sim.agents.sessions import TrafficBehaviour
 from jaffle_sim.agents.shop import ShopBehaviour
-from jaffle_sim.agents.visitors import JourneyBehaviour
 from jaffle_sim.distributions import (
     Beta,
     Distribution,
