@@ -147,7 +147,8 @@ def generate(
     """Simulate the whole period at once and write the chosen tables (`all` adds the event log)."""
     from jaffle_sim import console
     from jaffle_sim.pipeline import ValidationPlan, simulate_to_folder
-    from jaffle_sim.settings import parse_anomalies, run_settings
+    from jaffle_sim.settings import run_settings
+    from jaffle_sim.validation.anomaly_file import parse_anomalies
 
     if what not in SELECTIONS:
         raise BadInput(f"unknown table set {what!r}; expected one of: {', '.join(SELECTIONS)}")
@@ -245,8 +246,10 @@ def run(
     warehouse and the bundled dbt project is seeded, run and tested."""
     from jaffle_sim import console
     from jaffle_sim.pipeline import ValidationPlan, simulate_to_folder
-    from jaffle_sim.settings import parse_anomalies, parse_warehouse, run_settings
+    from jaffle_sim.settings import run_settings
+    from jaffle_sim.validation.anomaly_file import parse_anomalies
     from jaffle_sim.validation.scoring import record_score, score_run
+    from jaffle_sim.warehouse.profile import parse_warehouse
 
     if resume and overwrite:
         raise BadInput("--resume continues a run; --overwrite replaces it: choose one")

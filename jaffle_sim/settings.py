@@ -18,12 +18,9 @@ table writers and pandas can represent.
 from __future__ import annotations
 
 import datetime as dt
-import importlib
-import importlib.util
 import math
-import re
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -32,8 +29,6 @@ from jaffle_sim.clock import Calendar
 
 if TYPE_CHECKING:
     from jaffle_sim.simulation.scenario import Scenario
-    from jaffle_sim.validation.anomalies import Anomaly
-    from jaffle_sim.warehouse.daily_refresh import WarehouseSettings
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -63,12 +58,12 @@ class RunSettings:
     overwrite: bool
 
 
-def _whole(value: Any) -> bool:
+def whole(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
 def parse_days(days: int, max_days: int = MAX_DAYS) -> int:
-    if not _whole(days) or days < 1:
+    if not whole(days) or days < 1:
         raise BadInput(f"--days must be a whole number of days >= 1, got {days}")
     if days > max_days:
         raise BadInput(
@@ -107,7 +102,7 @@ def parse_calendar(end_date: dt.date, days: int, history_days: int = 0) -> Calen
 
 
 def parse_seed(seed: int) -> int:
-    if not _whole(seed) or not 0 <= seed <= MAX_SEED:
+    if not whole(seed) or not 0 <= seed <= MAX_SEED:
         raise BadInput(f"--seed must be a whole number from 0 to {MAX_SEED}, got {seed}")
     return seed
 
@@ -118,7 +113,7 @@ def parse_scale(scale: float) -> float:
     return float(scale)
 
 
-def _read_text(path: Path, option: str) -> str:
+def read_text(path: Path, option: str) -> str:
     """A UTF-8 text file named by an option; BadInput naming it when it cannot be read."""
     if not path.is_file():
         raise BadInput(f"{option}: no such file: {path}")
@@ -133,7 +128,7 @@ def _read_text(path: Path, option: str) -> str:
 
 
 def load_config(path: Path) -> dict[str, Any]:
-    text = _read_text(path, "--config")
+    text = read_text(path, "--config")
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -218,7 +213,7 @@ def expected_events(scenario: Scenario, days: int) -> float:
 
 
 def check_volume(scenario: Scenario, days: int, max_events: int = MAX_EVENTS) -> None:
-    if not _whole(max_events) or max_events < 1:
+    if not whole(max_events) or max_events < 1:
         raise BadInput(f"--max-events must be a whole number >= 1, got {max_events}")
     estimate = expected_events(scenario, days)
     if not estimate <= max_events:
@@ -257,153 +252,6 @@ def parse_out(out: str | Path) -> Path:
     return resolved
 
 
-# -- anomalies ----------------------------------------------------------------------------------
-
-
-def parse_anomalies(spec: str | None, calendar: Calendar | None = None) -> tuple[Anomaly, ...]:
-    """`--anomalies`: None (the default set), "none", or a TOML file of `[[anomaly]]` tables.
-    With `calendar`, every anomaly's day must be one of the run's days."""
-    from jaffle_sim.validation.anomalies import AnomalyError, load_anomalies
-
-    if spec is not None and spec != "none":
-        _check_anomaly_file(Path(spec))
-    try:
-        anomalies = load_anomalies(spec)
-    except (AnomalyError, ValueError, TypeError) as exc:
-        raise BadInput(f"--anomalies: {exc}") from None
-    if calendar is not None and spec is not None and spec != "none":
-        for number, anomaly in enumerate(anomalies, start=1):
-            try:
-                date = anomaly.date(calendar.end_date)
-            except OverflowError:
-                date = None
-            if date is None or not calendar.start_date <= date <= calendar.end_date:
-                raise BadInput(
-                    f"--anomalies {spec}: anomaly {number} ({anomaly.kind}): day {anomaly.day} "
-                    f"is not a day of the run ({calendar.start_date} to {calendar.end_date})"
-                )
-    return anomalies
-
-
-def _check_anomaly_file(path: Path) -> None:
-    """The file's shape and value types, each problem naming the file, entry and key."""
-    from jaffle_sim.validation.anomalies import KINDS
-
-    text = _read_text(path, "--anomalies")
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise BadInput(f"--anomalies {path}: not valid TOML: {exc}") from None
-    entries = data.get("anomaly", [])
-    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
-        raise BadInput(f"--anomalies {path}: anomaly must be [[anomaly]] tables")
-    for number, entry in enumerate(entries, start=1):
-        where = f"--anomalies {path}: anomaly {number}"
-        kind = entry.get("kind")
-        if not isinstance(kind, str):
-            raise BadInput(f"{where}: kind must be one of {', '.join(KINDS)}, got {kind!r}")
-        day = entry.get("day")
-        if day is not None and not (
-            _whole(day) or (isinstance(day, dt.date) and not isinstance(day, dt.datetime))
-        ):
-            raise BadInput(
-                f"{where} ({kind}): day must be a whole number of days (-1 = the last day) or a "
-                f"date, got {day!r}"
-            )
-        defaults: Mapping[str, Any] = KINDS[kind].defaults if kind in KINDS else {}
-        for key, default in defaults.items():
-            if key in entry and not _same_type(entry[key], default):
-                expected = "text" if isinstance(default, str) else "a number"
-                if _whole(default):
-                    expected = "a whole number"
-                raise BadInput(f"{where} ({kind}): {key} must be {expected}, got {entry[key]!r}")
-
-
-def _same_type(value: Any, default: Any) -> bool:
-    if isinstance(default, str):
-        return isinstance(value, str)
-    if _whole(default):
-        return _whole(value)
-    if isinstance(default, float):
-        return (
-            isinstance(value, (int, float))
-            and not isinstance(value, bool)
-            and (math.isfinite(value))
-        )
-    return True
-
-
-# -- the warehouse ------------------------------------------------------------------------------
-
-_JINJA = re.compile(r"{{|{%")
-_ADAPTER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-
-
-def parse_warehouse(
-    target: str | None, profiles_dir: Path | None, conversion_window_days: int
-) -> WarehouseSettings:
-    from jaffle_sim.warehouse.daily_refresh import WarehouseSettings
-
-    if conversion_window_days < 1:
-        raise BadInput(
-            "--conversion-window-days must be a whole number of days >= 1, "
-            f"got {conversion_window_days}"
-        )
-    if target is not None and profiles_dir is None:
-        raise BadInput("--target needs --profiles-dir (the embedded warehouse has one target)")
-    if profiles_dir is not None:
-        if not (profiles_dir / "profiles.yml").is_file():
-            raise BadInput(f"--profiles-dir: no profiles.yml in {profiles_dir}")
-        check_profile(profiles_dir / "profiles.yml", target)
-    return WarehouseSettings(
-        conversion_window_days, target, profiles_dir.resolve() if profiles_dir else None
-    )
-
-
-def check_profile(path: Path, target: str | None) -> None:
-    """What dbt would refuse about the profile, found before anything is written: the YAML, the
-    profile `jaffle_sim`, the target (`target`, else the profile's own) and that its adapter is
-    installed. Values rendered by dbt (Jinja, such as env_var) are left to dbt."""
-    from jaffle_sim.warehouse.dbt_project import PROFILE_NAME
-
-    yaml: Any = importlib.import_module("yaml")  # PyYAML, a dependency of dbt
-    text = _read_text(path, "--profiles-dir")
-    where = f"--profiles-dir {path}"
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        problem = " ".join(str(exc).split())
-        raise BadInput(f"{where}: not valid YAML: {problem}") from None
-    profile = data.get(PROFILE_NAME) if isinstance(data, dict) else None
-    if not isinstance(profile, dict):
-        found = ", ".join(str(k) for k in data) if isinstance(data, dict) else "none"
-        raise BadInput(f"{where}: no profile {PROFILE_NAME!r} (profiles: {found or 'none'})")
-    outputs = profile.get("outputs")
-    if not isinstance(outputs, dict) or not outputs:
-        raise BadInput(f"{where}: profile {PROFILE_NAME!r} has no outputs (targets)")
-    name = target if target is not None else profile.get("target", "default")
-    if not isinstance(name, str) or _JINJA.search(name):
-        return
-    if name not in outputs:
-        targets = ", ".join(str(k) for k in outputs)
-        option = "--target" if target is not None else "its target"
-        raise BadInput(
-            f"{where}: profile {PROFILE_NAME!r} has no target {name!r} ({option}; targets: "
-            f"{targets})"
-        )
-    output = outputs[name]
-    kind = output.get("type") if isinstance(output, dict) else None
-    if not isinstance(kind, str) or not kind:
-        raise BadInput(f"{where}: target {name!r} has no adapter type")
-    if _JINJA.search(kind):
-        return
-    if not _ADAPTER.fullmatch(kind) or importlib.util.find_spec(f"dbt.adapters.{kind}") is None:
-        raise BadInput(
-            f"{where}: target {name!r} uses the adapter type {kind!r}, which is not installed "
-            f"(no module dbt.adapters.{kind}; pip install dbt-{kind})"
-        )
-
-
 # -- everything ---------------------------------------------------------------------------------
 
 
@@ -420,7 +268,7 @@ def run_settings(
     max_days: int = MAX_DAYS,
     max_events: int = MAX_EVENTS,
 ) -> RunSettings:
-    if not _whole(max_days) or max_days < 1:
+    if not whole(max_days) or max_days < 1:
         raise BadInput(f"--max-days must be a whole number >= 1, got {max_days}")
     today = dt.datetime.now(dt.timezone.utc).date()
     days = parse_days(days, max_days)
