@@ -16,7 +16,7 @@ import pandas as pd
 from jaffle_sim.clock import DAY
 from jaffle_sim.distributions import Distribution
 from jaffle_sim.report import checks as c
-from jaffle_sim.report import fidelity_growth
+from jaffle_sim.report import fidelity_quality
 from jaffle_sim.report import measures as m
 from jaffle_sim.report.checks import Check
 from jaffle_sim.report.run_data import RunData
@@ -137,7 +137,7 @@ def shop(data: RunData) -> list[Check]:
     sec = "shop"
     b = data.scenario.shop
     # Orders covered in full by a coupon are the noise floor's (see the quality section).
-    payments = fidelity_growth.method_payments(data)
+    payments = fidelity_quality.method_payments(data)
     orders = data.events["order_placed"].query("amount_cents > 0")
     out = c.mix(sec, "shop.payment_methods", dict(b.payment_methods.shares), payments.method)
     per_order = payments.groupby("order_id").size()

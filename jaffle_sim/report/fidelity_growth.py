@@ -1,5 +1,5 @@
 """Checks of the fidelity profile for growth over the run (ad spend, running ads, organic visitor
-sessions, orders) and for the noise floor of realistic defects (`quality.*`).
+sessions, orders) (the noise floor is in `fidelity_quality`).
 
 Growth is a log-linear trend of daily figures (with a factor per weekday where the figure follows
 the weekly rhythm), shown as the change per 30 days. What to expect, and the room for chance, come
@@ -19,29 +19,22 @@ from the model:
 
 from __future__ import annotations
 
-import dataclasses
 import math
 
 import numpy as np
 import pandas as pd
 
 from jaffle_sim.clock import DAY, HOUR
-from jaffle_sim.distributions import Distribution
 from jaffle_sim.events import ORGANIC, PLATFORMS
 from jaffle_sim.report import checks as c
 from jaffle_sim.report.checks import Check
+from jaffle_sim.report.measures import draws
 from jaffle_sim.report.run_data import RunData
 
 # Draws of the customers' process per run when computing the expected growth of orders.
 ORDER_REPLICATES = 30
-# Draws from a distribution for the moments of the ads' steady state.
-MOMENT_DRAWS = 200_000
 # Shortest run (days) whose trends are measured.
 MIN_TREND_DAYS = 14
-
-
-def _draws(dist: Distribution, seed: int = 0) -> np.ndarray:
-    return dist.sample(np.random.default_rng(seed), MOMENT_DRAWS)
 
 
 def _per_30(slope: float) -> float:
@@ -88,14 +81,14 @@ def _stream_cov(data: RunData, n: int, spend: bool) -> tuple[np.ndarray, float]:
     for name in PLATFORMS:
         b = data.scenario.ads[name]
         lam = b.launches_per_day
-        life = np.maximum(1, np.rint(_draws(b.duration_days)))
+        life = np.maximum(1, np.rint(draws(b.duration_days)))
         outlive = np.array([np.maximum(life - k, 0).mean() for k in range(n)])
         if not spend:
             cov += lam * outlive[lag]
             mean += lam * float(life.mean())
             continue
-        budget = np.maximum(1, np.rint(_draws(b.daily_budget_cents)))
-        pacing = _draws(b.spend_pacing)
+        budget = np.maximum(1, np.rint(draws(b.daily_budget_cents)))
+        pacing = draws(b.spend_pacing)
         b2, p1, p2 = float((budget**2).mean()), float(pacing.mean()), float((pacing**2).mean())
         cov += lam * b2 * p1 * p1 * outlive[lag]
         cov += np.diag(np.full(n, lam * b2 * (p2 - p1 * p1) * float(life.mean())))
@@ -303,109 +296,3 @@ def _orders(data: RunData, days: np.ndarray, weekdays: np.ndarray) -> list[Check
             f"the market grows {g:+.0%} a month",
         )
     ]
-
-
-def rare(
-    section: str,
-    parameter: str,
-    expected: float,
-    hits: int,
-    n: int,
-    floor: float,
-    note: str = "",
-) -> Check:
-    """A small share `hits / n` against its rate: the count of a rare defect is skewed, so the
-    room for chance is the Poisson count that chance exceeds as rarely as `Z` standard errors
-    of a normal measure (and at least the proportion's own tolerance)."""
-    from scipy import stats
-
-    check = c.proportion(section, parameter, f"{expected:g}", expected, hits, n, floor, note=note)
-    if n == 0 or check.tolerance is None:
-        return check
-    tail = float(stats.norm.sf(c.Z))
-    upper = float(stats.poisson.isf(tail, max(expected * n, 1e-9)))
-    tolerance = max(check.tolerance, (upper + 1 - expected * n) / n)
-    return dataclasses.replace(check, tolerance=tolerance)
-
-
-def quality(data: RunData) -> list[Check]:
-    """The noise floor: each defect's share against its `quality.*` rate."""
-    sec = "quality"
-    q = data.scenario.quality
-    signups = data.events["signed_up"]
-    placed = data.events["order_placed"]
-    sessions = data.events["session"]
-    blank = signups.first_name.fillna("").astype(str).str.strip() == ""
-    late = placed.delivery_delay_seconds.to_numpy() > 0
-    out = [
-        rare(
-            sec,
-            "quality.missing_email_share",
-            q.missing_email_share,
-            int(signups.email.isna().sum()),
-            len(signups),
-            floor=0.005,
-        ),
-        rare(
-            sec,
-            "quality.blank_first_name_share",
-            q.blank_first_name_share,
-            int(blank.sum()),
-            len(signups),
-            floor=0.005,
-        ),
-        rare(
-            sec,
-            "quality.zero_amount_order_share",
-            q.zero_amount_order_share,
-            int((placed.amount_cents == 0).sum()),
-            len(placed),
-            floor=0.003,
-            note="orders covered in full by a coupon",
-        ),
-        rare(
-            sec,
-            "quality.late_order_share",
-            q.late_order_share,
-            int(late.sum()),
-            len(placed),
-            floor=0.003,
-            note="orders arriving with the next day's file",
-        ),
-    ]
-    arrived = placed.ordered_at.to_numpy()[late] + placed.delivery_delay_seconds.to_numpy()[late]
-    after_midnight = (arrived % DAY) / HOUR
-    out.append(
-        c.mean(
-            sec,
-            "quality.late_arrival_hours: mean",
-            repr(q.late_arrival_hours),
-            float(np.minimum(_draws(q.late_arrival_hours), 24.0).mean()),
-            after_midnight,
-            rel_floor=0.05,
-            sd=float(_draws(q.late_arrival_hours).std()),
-            unit="h",
-            note="hours after midnight at which a late order arrives",
-        )
-    )
-    duplicates = 0 if data.duplicate_sessions is None else len(data.duplicate_sessions)
-    out.append(
-        rare(
-            sec,
-            "quality.duplicate_session_share",
-            q.duplicate_session_share,
-            duplicates,
-            len(sessions),
-            floor=0.002,
-            note="sessions delivered twice",
-        )
-    )
-    return out
-
-
-def method_payments(data: RunData) -> pd.DataFrame:
-    """Payments drawn from the payment-method mix: all but those of orders covered in full by a
-    coupon (which the noise floor sets apart)."""
-    payments = data.events["payment_made"]
-    covered = set(data.events["order_placed"].query("amount_cents == 0").order_id.tolist())
-    return payments[~payments.order_id.isin(covered)]

@@ -13,12 +13,20 @@ import numpy as np
 import pandas as pd
 
 from jaffle_sim.clock import DAY, HOUR
+from jaffle_sim.distributions import Distribution
 from jaffle_sim.events import ORGANIC
 from jaffle_sim.report.run_data import RunData
 
 # Draws of the order-timing model per realised order (capped in total), for a smooth reference.
 MODEL_DRAWS = 20
 MODEL_DRAWS_MAX = 400_000
+# Draws from a distribution to get its quantiles and moments.
+REFERENCE_DRAWS = 200_000
+
+
+def draws(dist: Distribution, seed: int = 0) -> np.ndarray:
+    """A large sample of `dist`, the same every time."""
+    return dist.sample(np.random.default_rng(seed), REFERENCE_DRAWS)
 
 
 def channel(utm_source: pd.Series) -> pd.Series:

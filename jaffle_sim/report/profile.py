@@ -22,7 +22,13 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 from rich.table import Table
 
-from jaffle_sim.report import fidelity, fidelity_customers, fidelity_growth
+from jaffle_sim.report import (
+    fidelity,
+    fidelity_customers,
+    fidelity_growth,
+    fidelity_quality,
+    fidelity_timing,
+)
 from jaffle_sim.report import measures as m
 from jaffle_sim.report.checks import Check
 from jaffle_sim.report.run_data import RunData
@@ -180,7 +186,7 @@ def profile(data: RunData) -> Profile:
     """Measure one flavour of a run against its scenario."""
     touches = m.visitor_touches(data)
     checks = [
-        *fidelity.conversion_timing(data),
+        *fidelity_timing.conversion_timing(data),
         *fidelity.journeys(data, touches),
         *fidelity.sessions(data),
         *fidelity.visit_hours(data, touches),
@@ -189,7 +195,7 @@ def profile(data: RunData) -> Profile:
         *fidelity_growth.growth(data, touches),
         *fidelity_customers.customers(data),
         *fidelity_customers.shop(data),
-        *fidelity_growth.quality(data),
+        *fidelity_quality.quality(data),
     ]
     return Profile(data.flavour, data.start_date, data.days, checks)
 

@@ -11,7 +11,7 @@ import pytest
 
 from jaffle_sim import Scenario, simulate
 from jaffle_sim.clock import DAY, HOUR
-from jaffle_sim.report import fidelity_growth
+from jaffle_sim.report import fidelity_growth, fidelity_quality
 from jaffle_sim.report.profile import profile
 from jaffle_sim.report.run_data import RunData
 from tests.conftest import END_DATE
@@ -109,9 +109,9 @@ def test_expected_orders_follow_the_customers() -> None:
 
 
 def test_rare_defects_get_room_for_a_skewed_count() -> None:
-    normal = fidelity_growth.rare("q", "x", 0.01, 9, 300, floor=0.0)
+    normal = fidelity_quality.rare("q", "x", 0.01, 9, 300, floor=0.0)
     assert normal.status == "ok"  # 9 of 300 at 1%: unlikely under a normal guess, not so rare
-    assert fidelity_growth.rare("q", "x", 0.01, 30, 300, floor=0.0).status == "off"
+    assert fidelity_quality.rare("q", "x", 0.01, 30, 300, floor=0.0).status == "off"
 
 
 @pytest.mark.parametrize("share", [0.3, 0.7, 0.9])
