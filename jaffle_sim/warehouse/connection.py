@@ -16,13 +16,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from jaffle_sim.settings import BadInput
-from jaffle_sim.warehouse.dbt_project import PROFILE_NAME, bundled_project_dir
-from jaffle_sim.warehouse.dbt_runner import (
+from jaffle_sim.warehouse.dbt_errors import (
     DbtError,
     WarehouseLockedError,
     locked_message,
     release_duckdb,
 )
+from jaffle_sim.warehouse.dbt_project import PROFILE_NAME, bundled_project_dir
 
 if TYPE_CHECKING:
     from jaffle_sim.warehouse.daily_refresh import WarehouseSettings

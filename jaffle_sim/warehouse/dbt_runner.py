@@ -36,8 +36,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
-import sys
 import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
@@ -46,9 +44,21 @@ from pathlib import Path
 from typing import Any
 
 from jaffle_sim.output.run_folder import SEEDS, WAREHOUSE
-from jaffle_sim.settings import BadInput
+from jaffle_sim.warehouse.dbt_errors import (
+    DbtError,
+    WarehouseLockedError,
+    locked_message,
+    release_duckdb,
+)
 from jaffle_sim.warehouse.dbt_project import SEED_PATH_ENV, stage_project, write_profiles
-from jaffle_sim.warehouse.results import TEST_TYPES, DbtResult, NodeResult, combine
+from jaffle_sim.warehouse.results import (
+    TEST_TYPES,
+    DbtResult,
+    NodeResult,
+    combine,
+    node_results,
+    selector,
+)
 
 #: Vars that only appear inside SQL bodies: changing them keeps a parsed manifest valid.
 RUNTIME_VARS = frozenset({"simulated_now", "detection_days"})
@@ -65,42 +75,6 @@ _DATA_NODES = frozenset({"seed", "model", "snapshot"})
 
 # dbt keeps global state: never let two invocations overlap, whichever runner starts them.
 _INVOCATION_LOCK = threading.Lock()
-_LOCK_MESSAGE = re.compile(r"Could not set lock on file|Conflicting lock is held", re.IGNORECASE)
-_LOCK_FILE = re.compile(r'Could not set lock on file "(?P<file>[^"]+)"')
-_SAME_PROCESS = re.compile(r"same database file with a different configuration", re.IGNORECASE)
-_LOCK_HOLDER = re.compile(r"Conflicting lock is held in (?P<program>.+?) \(PID (?P<pid>\d+)\)")
-
-
-class DbtError(RuntimeError):
-    """dbt could not run the command (bad project or profile, unreachable warehouse, crash)."""
-
-
-class WarehouseLockedError(DbtError, BadInput):
-    """The DuckDB file is held by another process (DuckDB allows a single writer). A problem of
-    the user's environment, not of the run: one line, exit status 2, the run's files kept."""
-
-
-def locked_message(text: str, database: Path | None = None) -> str | None:
-    """The one-line explanation of a DuckDB lock error in `text` (None when it is not one):
-    the file and the process holding it."""
-    if _SAME_PROCESS.search(text):
-        where = f" {database}" if database else ""
-        return (
-            f"the DuckDB warehouse{where} is already open in this process with another "
-            "configuration (for example a read_only connection): close that connection "
-            "before running dbt"
-        )
-    if not _LOCK_MESSAGE.search(text):
-        return None
-    named = _LOCK_FILE.search(text)
-    where = f" {named.group('file')}" if named else (f" {database}" if database else "")
-    holder = _LOCK_HOLDER.search(text)
-    who = f" (process {holder.group('pid')}, {holder.group('program')})" if holder else ""
-    return (
-        f"the DuckDB warehouse{where} is locked by another process{who}. DuckDB allows a "
-        "single writer: close the notebook or program that holds it (readers can open it with "
-        "read_only=True while no run is active) and try again"
-    )
 
 
 class DbtRunner:
@@ -193,7 +167,7 @@ class DbtRunner:
                 # tests below it (dbt keeps the edges through the models left out)
                 again = self.invoke(
                     "test" if tests else "build",
-                    select=[_selector(n) for n in held],
+                    select=[selector(n) for n in held],
                     vars=vars,
                     extra_args=["--indirect-selection", "empty"],
                 )
@@ -239,7 +213,7 @@ class DbtRunner:
             command=command,
             success=bool(res.success),
             elapsed=elapsed,
-            nodes=_node_results(res.result),
+            nodes=node_results(res.result),
             reused_manifest=reused,
         )
 
@@ -393,44 +367,3 @@ class DbtRunner:
                 f"{locked}; the run's files are kept: continue it with --resume"
             )
         return DbtError(f"dbt {command} failed: {text}")
-
-
-def release_duckdb() -> None:
-    """Close the DuckDB database dbt-duckdb keeps open in this process (``keep_open``), if any."""
-    if "dbt.adapters.duckdb.connections" not in sys.modules:
-        return
-    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
-
-    env = getattr(DuckDBConnectionManager, "_ENV", None)
-    if env is not None and hasattr(env, "close"):
-        env.close()
-    DuckDBConnectionManager.close_all_connections()  # type: ignore[no-untyped-call]
-
-
-def _selector(node: NodeResult) -> str:
-    """A selector of exactly this node: its resource type and name (``unit_test:`` for unit
-    tests, whose names dbt's default selector does not match)."""
-    if node.resource_type == "unit_test":
-        return f"unit_test:{node.name}"
-    return f"resource_type:{node.resource_type},{node.name}"
-
-
-def _node_results(result: Any) -> tuple[NodeResult, ...]:
-    out = []
-    for r in getattr(result, "results", None) or ():
-        node = r.node
-        status = getattr(r.status, "value", r.status)
-        resource = getattr(node.resource_type, "value", node.resource_type)
-        failures = r.failures
-        out.append(
-            NodeResult(
-                unique_id=str(node.unique_id),
-                name=str(node.name),
-                resource_type=str(resource),
-                status=str(status).lower(),
-                execution_time=float(r.execution_time or 0.0),
-                failures=int(failures) if failures is not None else None,
-                message=str(r.message) if r.message is not None else None,
-            )
-        )
-    return tuple(out)

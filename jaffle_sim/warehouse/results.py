@@ -166,3 +166,33 @@ def combine(first: DbtResult, again: DbtResult) -> DbtResult:
         reused_manifest=first.reused_manifest,
         invocations=first.invocations + again.invocations,
     )
+
+
+def selector(node: NodeResult) -> str:
+    """A selector of exactly this node: its resource type and name (``unit_test:`` for unit
+    tests, whose names dbt's default selector does not match)."""
+    if node.resource_type == "unit_test":
+        return f"unit_test:{node.name}"
+    return f"resource_type:{node.resource_type},{node.name}"
+
+
+def node_results(result: Any) -> tuple[NodeResult, ...]:
+    """One record per node of a dbtRunner result."""
+    out = []
+    for r in getattr(result, "results", None) or ():
+        node = r.node
+        status = getattr(r.status, "value", r.status)
+        resource = getattr(node.resource_type, "value", node.resource_type)
+        failures = r.failures
+        out.append(
+            NodeResult(
+                unique_id=str(node.unique_id),
+                name=str(node.name),
+                resource_type=str(resource),
+                status=str(status).lower(),
+                execution_time=float(r.execution_time or 0.0),
+                failures=int(failures) if failures is not None else None,
+                message=str(r.message) if r.message is not None else None,
+            )
+        )
+    return tuple(out)

@@ -18,7 +18,7 @@ from jaffle_sim.warehouse.connection import (
     scrub,
 )
 from jaffle_sim.warehouse.daily_refresh import WarehouseSettings
-from jaffle_sim.warehouse.dbt_runner import WarehouseLockedError
+from jaffle_sim.warehouse.dbt_errors import WarehouseLockedError
 
 PROFILE = """\
 jaffle_sim:

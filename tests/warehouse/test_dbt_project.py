@@ -25,8 +25,9 @@ import duckdb
 import pytest
 
 from jaffle_sim.warehouse.daily_refresh import selection
+from jaffle_sim.warehouse.dbt_errors import WarehouseLockedError, locked_message
 from jaffle_sim.warehouse.dbt_project import bundled_project_dir, stage_project, write_profiles
-from jaffle_sim.warehouse.dbt_runner import DbtRunner, WarehouseLockedError, locked_message
+from jaffle_sim.warehouse.dbt_runner import DbtRunner
 from jaffle_sim.warehouse.results import DayResults, DbtResult, NodeResult, combine
 
 FIXTURE_SEEDS = Path(__file__).parents[1] / "fixtures" / "dbt" / "seeds"
