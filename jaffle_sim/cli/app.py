@@ -1,0 +1,144 @@
+"""The Typer application, the options the commands share and the helpers they call."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from jaffle_sim.settings import BadInput
+
+if TYPE_CHECKING:
+    from jaffle_sim.pipeline import RunResult
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    help="Simulate an online jaffle shop: raw tables, an event log and a dbt "
+    "warehouse, day by day.",
+)
+scenario_app = typer.Typer(no_args_is_help=True, help="Show the behaviour parameters.")
+app.add_typer(scenario_app, name="scenario")
+
+
+@app.callback()
+def _global_options(
+    debug: Annotated[
+        bool,
+        typer.Option(
+            "--debug",
+            help="Show the Python traceback of a failure (for bug reports); also "
+            "JAFFLE_SIM_DEBUG=1.",
+        ),
+    ] = False,
+) -> None:
+    pass  # main() reads --debug before the command runs
+
+
+DEFAULT_OUT = "jaffle-sim-out"
+MAX_SHARDS = 1024
+
+Days = Annotated[int, typer.Option(help="Number of simulated days, ending on --end-date.")]
+Seed = Annotated[int, typer.Option(help="Seed of the run; same seed, same files.")]
+EndDate = Annotated[
+    str | None, typer.Option(help="Last simulated day, YYYY-MM-DD (default: today, UTC).")
+]
+Out = Annotated[str, typer.Option(help="Output folder.")]
+MaxDays = Annotated[int, typer.Option(help="The largest --days allowed.")]
+MaxEvents = Annotated[
+    int,
+    typer.Option(
+        help="The most events per flavour a run may be expected to simulate (estimated from "
+        "the scenario, --scale and --days before the run)."
+    ),
+]
+Config = Annotated[Path | None, typer.Option(help="TOML file overlaid on the default scenario.")]
+Sets = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--set", help="Change one scenario value, e.g. --set journey.return_probability=0.4."
+    ),
+]
+Scale = Annotated[
+    float, typer.Option(help="Traffic volume: visitors, ads and customers times this factor.")
+]
+Anomalies = Annotated[
+    str | None,
+    typer.Option(help="Anomalies to plant in the validation flavour: a TOML file, or 'none'."),
+]
+Overwrite = Annotated[bool, typer.Option(help="Replace outputs of an earlier run in --out.")]
+Resume = Annotated[
+    bool,
+    typer.Option(
+        help="Continue the interrupted run in --out (same options) from its last complete day."
+    ),
+]
+Quiet = Annotated[bool, typer.Option(help="No progress or summary output.")]
+Shards = Annotated[
+    int,
+    typer.Option(
+        help="Simulate the shop as this many independent market segments (part of the run: "
+        "another count gives other data)."
+    ),
+]
+Workers = Annotated[
+    int | None, typer.Option(help="Local worker processes (default: the machine's cores).")
+]
+ExecutorOpt = Annotated[
+    str, typer.Option("--executor", help="Where shards run: local | dask (--scheduler).")
+]
+Scheduler = Annotated[str | None, typer.Option(help="Address of a Dask scheduler.")]
+
+NoReport = Annotated[bool, typer.Option("--no-report", help="Do not write OUT/report/.")]
+RunFolderArg = Annotated[Path, typer.Argument(help="Output folder of a run (--out).")]
+
+
+def parse_execution(shards: int, workers: int | None, executor: str, scheduler: str | None) -> Any:
+    """The validated --shards, --workers, --executor and --scheduler."""
+    from jaffle_sim.executors import EXECUTORS
+    from jaffle_sim.pipeline import Execution, default_workers
+
+    if not 1 <= shards <= MAX_SHARDS:
+        raise BadInput(f"--shards must be a whole number from 1 to {MAX_SHARDS}, got {shards}")
+    if workers is not None and not 1 <= workers <= MAX_SHARDS * 2:
+        raise BadInput(
+            f"--workers must be a whole number from 1 to {MAX_SHARDS * 2}, got {workers}"
+        )
+    if executor not in EXECUTORS:
+        raise BadInput(f"--executor must be one of {', '.join(EXECUTORS)}, got {executor!r}")
+    if executor == "dask" and not scheduler:
+        raise BadInput("--executor dask needs --scheduler ADDRESS (e.g. tcp://127.0.0.1:8786)")
+    if scheduler and executor != "dask":
+        raise BadInput("--scheduler needs --executor dask")
+    if executor == "dask":
+        import importlib.util
+
+        if importlib.util.find_spec("distributed") is None:
+            raise BadInput("--executor dask needs dask.distributed: pip install 'jaffle-sim[dask]'")
+    return Execution(shards, workers or default_workers(), executor, scheduler)
+
+
+def lock_folder(out: Path) -> None:
+    """Hold the run folder `out` (when there is one) for the rest of the command: a run cannot
+    start writing there meanwhile, nor this command write into a running one."""
+    from jaffle_sim.output import lock
+    from jaffle_sim.output.run_folder import RunFolder
+
+    if out.is_dir():
+        try:
+            lock.hold(RunFolder(out.resolve()))
+        except (lock.FolderLocked, lock.FolderNotWritable) as exc:
+            raise BadInput(str(exc)) from None
+
+
+def write_run_report(result: RunResult, quiet: bool) -> None:
+    from jaffle_sim.report.run_report import write_report
+
+    index = write_report(result.folder.root)
+    if not quiet:
+        from jaffle_sim import console
+
+        console.show(f"report: {index}")
