@@ -43,7 +43,7 @@ def test_run_from_an_installed_wheel(tmp_path):
     before = snapshot(site)
     script = (
         "import sys; sys.path.insert(0, sys.argv[1])\n"
-        "import jaffle_sim, jaffle_sim.warehouse.dbt_runner as dbt\n"
+        "import jaffle_sim, jaffle_sim.warehouse.dbt_project as dbt\n"
         "assert jaffle_sim.__file__.startswith(sys.argv[1]), jaffle_sim.__file__\n"
         "assert str(dbt.bundled_project_dir()).startswith(sys.argv[1])\n"
         "from jaffle_sim.cli import main\n"
