@@ -57,6 +57,13 @@ def simulated_now(date: dt.date) -> str:
     return f"{date + dt.timedelta(days=1)} 00:00:00"
 
 
+def tests_since(date: dt.date) -> str:
+    """Var `tests_since` on a later day of a run: the start of the day before `date`. Earlier
+    rows of the training tables do not change from one day to the next, and the latest a row
+    arrives is the next day's file (a late order)."""
+    return f"{date - dt.timedelta(days=1)} 00:00:00"
+
+
 def selection(flavour: str, seeds: list[str]) -> list[str]:
     """The build of one flavour: its models and tests, and of its seeds only `seeds`."""
     return [f"tag:{flavour},resource_type:{kind}" for kind in BUILT_TYPES] + [
@@ -116,15 +123,19 @@ class Warehouse:
             # warehouse of the user's) nothing is known of what an earlier process loaded
             first = not any(r.flavour == "training" for r in self.results)
             changed = self.seeds.tables if first else self.seeds.changed
-            record.dbt = self.refresh(day.date, list(changed), "training")
+            since = "" if first else tests_since(day.date)
+            record.dbt = self.refresh(day.date, list(changed), "training", since)
         if self.validation is not None and self.validation.published_through == day.date:
             names = self.validation.published_tables
             record.dbt_validation = self.refresh(day.date, names, "validation")
 
-    def refresh(self, date: dt.date, changed: list[str], flavour: str) -> DayResults:
-        """Build `flavour` for the simulated day `date`, loading the raw tables in `changed`."""
+    def refresh(
+        self, date: dt.date, changed: list[str], flavour: str, since: str = ""
+    ) -> DayResults:
+        """Build `flavour` for the simulated day `date`, loading the raw tables in `changed`;
+        the tests that check rows by day check those from `since` on (empty: all rows)."""
         assert self._runner is not None, "start() first"
-        vars_ = {"simulated_now": simulated_now(date)}
+        vars_ = {"simulated_now": simulated_now(date), "tests_since": since}
         if self._parquet is not None:
             self._parquet.publish(changed)
             select = selection(flavour, [])

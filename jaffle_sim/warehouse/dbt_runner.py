@@ -61,7 +61,7 @@ from jaffle_sim.warehouse.results import (
 )
 
 #: Vars that only appear inside SQL bodies: changing them keeps a parsed manifest valid.
-RUNTIME_VARS = frozenset({"simulated_now", "detection_days"})
+RUNTIME_VARS = frozenset({"simulated_now", "detection_days", "tests_since"})
 #: Parsed manifests kept at once (one per combination of parse-shaping vars).
 MANIFEST_CACHE_SIZE = 4
 #: dbt threads on the embedded DuckDB. A tick is dbt's per-node Python work: a second thread
