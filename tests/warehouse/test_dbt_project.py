@@ -325,6 +325,27 @@ def test_attribution_truth_joins_the_sessions_and_sums_to_one(warehouse: Path) -
 
 
 @pytest.mark.slow
+def test_a_wrong_truth_fails_its_tests(tmp_path: Path) -> None:
+    out = make_run_folder(tmp_path)
+    truth = out / "seeds" / "attribution" / "raw_attribution_truth.csv"
+    lines = truth.read_text().splitlines()
+    lines[2] = lines[2].replace('"w2"', '"a1"')  # a session of another visitor
+    lines[-1] = lines[-1].replace(",0.4,", ",0.3,")  # customer 4's credits sum to 0.9
+    lines[7] = lines[7].replace("14:02:00", "15:00:00")  # not the sign-up of customer 3
+    truth.write_text("\n".join(lines) + "\n")
+    runner = DbtRunner.for_run_folder(out, vars={"conversion_window_days": 1})
+    result = runner.build(select=training(out), vars={"simulated_now": NOW})
+    runner.close()
+    assert failed_names(result) == {
+        "attribution_truth_credit_sums_to_one",
+        "stg_attribution_truth_credit_sums_to_one",
+        "attribution_truth_touches_are_the_visitors_sessions",
+        "attribution_truth_converts_at_the_signup",
+        "attribution_truth_touches_precede_the_conversion",  # a1 started after the sign-up
+    }
+
+
+@pytest.mark.slow
 def test_conversions_and_acquisition_channels(warehouse: Path) -> None:
     conversions = query(
         warehouse,
