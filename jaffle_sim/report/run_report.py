@@ -125,7 +125,8 @@ def _ranking_table(score: AttributionScore) -> str:
     )
     return (
         "<table><caption>Models ranked by their error on the paid platforms: sum of "
-        "|credited - true| over the true total (`jaffle-sim score OUT --attribution`)</caption>"
+        "|credited - true| over the true total "
+        "(<code>jaffle-sim score OUT --attribution</code>)</caption>"
         "<thead><tr><th>rank</th><th>model</th><th>revenue credited</th>"
         f"<th>sign-ups over whole journeys</th></tr></thead><tbody>{rows}</tbody></table>"
         f"<p>{html.escape(score.source)}</p>"
