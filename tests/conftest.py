@@ -51,11 +51,12 @@ class Tables:
             "google_ads": "seeds/ads/stg_google_ads.csv",
             "facebook_ads": "seeds/ads/stg_facebook_ads.csv",
             "instagram_ads": "seeds/ads/stg_instagram_ads.csv",
+            "attribution_truth": "seeds/attribution/raw_attribution_truth.csv",
         }
         if name not in paths:
             raise AttributeError(name)
         frame = pd.read_csv(self.root / paths[name], keep_default_na=True)
-        for col in ("order_date", "signup_date", "started_at", "ended_at"):
+        for col in ("order_date", "signup_date", "started_at", "ended_at", "converted_at"):
             if col in frame:
                 frame[col] = pd.to_datetime(frame[col], format="%Y-%m-%d %H:%M:%S")
         if "date" in frame:

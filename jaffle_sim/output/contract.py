@@ -81,5 +81,9 @@ SELECTIONS: dict[str, tuple[str, ...]] = {
     "validation": account_tables("validation"),
     "marketing": AD_TABLES + SESSION_TABLES,
     "ads": AD_TABLES,
-    "all": account_tables("training") + account_tables("validation") + AD_TABLES + SESSION_TABLES,
+    "all": account_tables("training")
+    + account_tables("validation")
+    + AD_TABLES
+    + SESSION_TABLES
+    + (ATTRIBUTION_TRUTH,),
 }

@@ -13,9 +13,15 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
+from jaffle_sim.attribution.truth import truth_rows
 from jaffle_sim.clock import DAY
 from jaffle_sim.events import PLATFORMS, SITES, DayEvents
-from jaffle_sim.output.contract import ACCOUNT_COLUMNS, AD_COLUMNS, SESSION_COLUMNS
+from jaffle_sim.output.contract import (
+    ACCOUNT_COLUMNS,
+    AD_COLUMNS,
+    ATTRIBUTION_TRUTH,
+    SESSION_COLUMNS,
+)
 from jaffle_sim.simulation.hooks import RunInfo
 
 TIMESTAMP = pa.timestamp("s")
@@ -149,6 +155,7 @@ class TableStream:
         new = self.projector.account_rows(events)
         new.update(self.projector.session_rows(events))
         new.update(self.projector.ad_rows(events))
+        new[ATTRIBUTION_TRUTH] = truth_rows(events, self.projector.epoch)
         self.orders.apply(events)
         new[self.orders_table] = self.orders.settle(day_end)
         return new

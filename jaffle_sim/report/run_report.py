@@ -1,7 +1,8 @@
 """The run report: `OUT/report/index.html` with PNG charts beside it, from the files of any run
 folder (with or without dbt): the daily funnel, spend and attributed revenue with ROAS, the
-conversion delay and order hours against the scenario, the fidelity profile and, when the run
-planted anomalies, the validation flavour's daily orders with each anomaly marked.
+credit per platform of the five attribution models against the truth, the conversion delay and
+order hours against the scenario, the fidelity profile and, when the run planted anomalies, the
+validation flavour's daily orders with each anomaly marked.
 
 The page holds no timestamps and the charts fixed sizes and settings, so the same run gives the
 same files.
@@ -16,6 +17,8 @@ from pathlib import Path
 import numpy as np
 from matplotlib.figure import Figure
 
+from jaffle_sim.attribution.chart import credit_chart
+from jaffle_sim.attribution.compare import AttributionError, AttributionScore, score_attribution
 from jaffle_sim.output.manifest import RunManifest
 from jaffle_sim.output.run_folder import RunFolder, atomic_file
 from jaffle_sim.report import charts
@@ -23,6 +26,7 @@ from jaffle_sim.report.anomaly_chart import PlantedAnomaly, anomaly_chart, read_
 from jaffle_sim.report.profile import profile
 from jaffle_sim.report.run_data import RunData, read_manifest
 
+ATTRIBUTION_PNG = "attribution.png"
 CSS = """
 body { font-family: system-ui, sans-serif; max-width: 960px; margin: 2em auto; color: #222; }
 h1 { font-size: 1.5em; } h2 { font-size: 1.2em; margin-top: 2em; }
@@ -45,9 +49,20 @@ def write_report(out_dir: Path) -> Path:
     data = RunData.from_folder(out_dir, "training")
     folder = run.report
     anomalies = read_anomalies(out_dir)
+    score = _attribution_score(out_dir)
     figures: list[tuple[str, str, Callable[[], Figure]]] = [
         ("funnel.png", "Daily funnel", lambda: charts.funnel_chart(data)),
         ("revenue.png", "Spend, revenue and ROAS", lambda: charts.revenue_chart(data)),
+    ]
+    if score is not None:
+        figures.append(
+            (
+                ATTRIBUTION_PNG,
+                "Credit per platform: the attribution models against the truth",
+                lambda: _credit_chart(score),
+            )
+        )
+    figures += [
         (
             "conversion_delay.png",
             "Conversion delay",
@@ -63,15 +78,17 @@ def write_report(out_dir: Path) -> Path:
                 lambda: anomaly_chart(out_dir, data.dates, anomalies),
             )
         )
-    stale = folder / "anomalies.png"
-    if anomalies is None and stale.exists():
-        stale.unlink()
+    for stale, drawn in (("anomalies.png", anomalies), (ATTRIBUTION_PNG, score)):
+        if drawn is None and (folder / stale).exists():
+            (folder / stale).unlink()
     sections = [_summary(manifest, data)]
     for name, title, draw in figures:
         charts.save_png(draw(), folder / name)
         sections.append(f'<h2>{html.escape(title)}</h2>\n<img src="{name}" alt="{title}">')
         if name == "revenue.png":
             sections.append(_attribution_table(data))
+        if name == ATTRIBUTION_PNG and score is not None:
+            sections.append(_ranking_table(score))
         if name == "anomalies.png" and anomalies is not None:
             sections.append(_anomaly_table(anomalies))
     sections.append("<h2>Fidelity profile</h2>\n" + profile(data).to_html())
@@ -84,6 +101,36 @@ def write_report(out_dir: Path) -> Path:
     with atomic_file(index) as fh:
         fh.write(page.encode())
     return index
+
+
+def _attribution_score(out_dir: Path) -> AttributionScore | None:
+    """Truth against the models (`score_attribution`), or None when the run cannot be scored
+    (no orders or no event log)."""
+    try:
+        return score_attribution(out_dir)
+    except AttributionError:
+        return None
+
+
+def _credit_chart(score: AttributionScore) -> Figure:
+    with charts.style():  # the report's fixed settings, as its other charts
+        return credit_chart(score)
+
+
+def _ranking_table(score: AttributionScore) -> str:
+    rows = "".join(
+        f"<tr><td>{rank}</td><td>{html.escape(m.replace('_', ' '))}</td><td>{e:.3f}</td>"
+        f"<td>{score.journey_error(m):.3f}</td></tr>"
+        for rank, (m, e) in enumerate(score.ranking, start=1)
+    )
+    return (
+        "<table><caption>Models ranked by their error on the paid platforms: sum of "
+        "|credited - true| over the true total "
+        "(<code>jaffle-sim score OUT --attribution</code>)</caption>"
+        "<thead><tr><th>rank</th><th>model</th><th>revenue credited</th>"
+        f"<th>sign-ups over whole journeys</th></tr></thead><tbody>{rows}</tbody></table>"
+        f"<p>{html.escape(score.source)}</p>"
+    )
 
 
 def _summary(manifest: RunManifest, data: RunData) -> str:

@@ -1,17 +1,22 @@
 """The truth credit: Shapley values of the journey's probability, checked against brute force, and
-the `raw_attribution_truth` projection."""
+the `raw_attribution_truth` projection and seed file."""
 
 from __future__ import annotations
 
 import itertools
 import math
+from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from jaffle_sim.agents.effects import ChannelEffect, TouchRates, neutral_effects, shapley_of_product
+from jaffle_sim.attribution.compare import read_events
 from jaffle_sim.attribution.truth import COLUMNS, truth_rows
 from jaffle_sim.events import CHANNELS, DayEvents, EventLog, TouchCredited
+from jaffle_sim.output.run_folder import RunFolder
+from tests.conftest import END_DATE, Tables, generate
 
 G, F, ORG = (CHANNELS.index(c) for c in ("google", "facebook", "organic"))
 
@@ -94,3 +99,41 @@ def test_the_truth_table_is_a_projection_of_the_credited_touches() -> None:
     assert [r["credit"] for r in rows] == [0.6, 0.4]
     assert rows[1]["utm_source"] is None and rows[0]["session_id"] is None
     assert str(rows[0]["converted_at"]) == "2026-01-01 01:00:00"
+
+
+def test_the_seed_file_is_the_event_logs_truth_merged_over_shards(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert generate(out, "--days", "3", "--seed", "5", "--shards", "2") == 0
+    tables = Tables(out)
+    seed = tables.attribution_truth
+    assert list(seed.columns) == list(COLUMNS)
+    assert not seed.duplicated(["customer_id", "touch"]).any()
+    # every conversion's credits sum to 1 and its touches are numbered 1..n
+    per_customer = seed.groupby("customer_id")
+    assert per_customer["credit"].sum().to_numpy() == pytest.approx(1.0, abs=1e-9)
+    assert (per_customer["touch"].max() == per_customer.size()).all()
+    # the rows are the event log's touch_credited events (both shards)
+    events = read_events(RunFolder(out), "touch_credited", "training")
+    assert set(events.customer_id % 2) == {0, 1}
+    key = ["customer_id", "touch"]
+    logged = events.sort_values(key).reset_index(drop=True)
+    written = seed.sort_values(key).reset_index(drop=True)
+    assert len(written) == len(logged) > 50
+    for col in ("customer_id", "visitor_id", "touch"):
+        assert written[col].tolist() == logged[col].astype(int).tolist(), col
+    for col in ("session_id", "utm_source", "ad_id"):
+        assert written[col].fillna("").tolist() == logged[col].fillna("").tolist(), col
+    assert written.credit.to_numpy() == pytest.approx(logged.credit.to_numpy(), abs=1e-10)
+    assert (written.converted_at == logged.converted_at.dt.tz_localize(None)).all()
+    # one conversion per customer acquired during the run, at its sign-up
+    signups = tables.signups
+    start = pd.Timestamp(END_DATE) - pd.Timedelta(days=2)
+    acquired = signups[signups.signup_date >= start]
+    assert set(seed.customer_id) == set(acquired.user_id)
+    first = seed.drop_duplicates("customer_id")
+    at = first.merge(acquired, left_on="customer_id", right_on="user_id")
+    assert (at.converted_at == at.signup_date).all()
+    # a touch's session is a session of the journey's visitor
+    sessions = pd.concat([tables.website_sessions, tables.app_sessions])
+    touched = seed.dropna(subset=["session_id"]).merge(sessions, on="session_id", how="left")
+    assert (touched.visitor_id_x == touched.visitor_id_y).all()

@@ -27,6 +27,7 @@ TRAINING_SEEDS = {
     *(f"raw_{t}_training" for t in ("customers", "orders", "payments", "signups")),
     *(f"stg_{p}_sessions" for p in ("website", "app")),
     *(f"stg_{p}_ads" for p in ("google", "facebook", "instagram")),
+    "raw_attribution_truth",
 }
 
 
@@ -136,6 +137,29 @@ def test_attribution_models_each_sum_to_the_conversions(run_out: Path) -> None:
     assert sums.conversions > 10
     for model in ("first", "last", "linear", "position", "decay"):
         assert sums[model] == pytest.approx(sums.conversions)
+
+
+def test_the_attribution_truth_mart_is_its_seed_and_sums_to_one(run_out: Path) -> None:
+    seed = pd.read_csv(run_out / "seeds/attribution/raw_attribution_truth.csv")
+    mart = query(
+        run_out,
+        "select customer_id, touch_number, session_id, platform, credit from attribution_truth",
+    )
+    assert len(mart) == len(seed) > 10
+    sums = mart.groupby("customer_id").credit.sum()
+    assert len(sums) == seed.customer_id.nunique()
+    assert sums.to_numpy() == pytest.approx(1.0, abs=1e-9)
+    # every touch with a session found it in the sessions mart
+    assert mart.platform.notna().sum() == seed.session_id.notna().sum()
+    # its tests ran and passed on every day
+    for day in manifest(run_out)["daily"]:
+        names = {
+            n["name"]: n["status"]
+            for n in day["dbt"]["phases"][0]["nodes"]
+            if n["type"] == "test" and "attribution_truth" in n["name"]
+        }
+        assert "attribution_truth_credit_sums_to_one" in names
+        assert len(names) >= 10 and set(names.values()) == {"pass"}
 
 
 def test_a_second_run_into_the_folder_is_refused(

@@ -12,13 +12,20 @@ from typing import Any
 import pytest
 from matplotlib.image import imread
 
+from jaffle_sim.attribution.compare import score_attribution
 from jaffle_sim.cli import main
 from jaffle_sim.report.anomaly_chart import read_anomalies
 from jaffle_sim.report.run_report import write_report
 from tests.conftest import END_DATE, generate
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-CHARTS = {"funnel.png", "revenue.png", "conversion_delay.png", "order_hours.png"}
+CHARTS = {
+    "funnel.png",
+    "revenue.png",
+    "attribution.png",
+    "conversion_delay.png",
+    "order_hours.png",
+}
 
 
 @pytest.fixture(scope="module")
@@ -63,6 +70,17 @@ def test_report_without_anomalies(run_copy: Path) -> None:
     (run_copy / "anomalies.json").unlink()
     shutil.rmtree(run_copy / "events" / "kind=order_placed" / "flavour=validation")
     assert check_report(write_report(run_copy)) == CHARTS
+
+
+def test_report_sets_the_attribution_models_against_the_truth(run_copy: Path) -> None:
+    index = write_report(run_copy)
+    assert "attribution.png" in check_report(index)
+    page = index.read_text()
+    assert "Credit per platform: the attribution models against the truth" in page
+    # the ranking table lists the models in the order `score --attribution` ranks them
+    ranked = [m.replace("_", " ") for m, _ in score_attribution(run_copy).ranking]
+    listed = re.findall(r"<tr><td>\d</td><td>([a-z ]+)</td>", page)
+    assert listed == ranked and len(ranked) == 5
 
 
 def test_report_marks_detected_missed_and_unscored_anomalies(run_copy: Path) -> None:

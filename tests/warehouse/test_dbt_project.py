@@ -69,7 +69,7 @@ def seeds_of(out: Path, *groups: str) -> list[str]:
 
 def training(out: Path) -> list[str]:
     """The daily build of the training flavour, every training seed changed."""
-    return selection("training", seeds_of(out, "training", "sessions", "ads"))
+    return selection("training", seeds_of(out, "training", "sessions", "ads", "attribution"))
 
 
 def validation(out: Path) -> list[str]:
@@ -224,8 +224,8 @@ def test_clean_build_passes_every_test(clean: tuple[DbtRunner, DbtResult]) -> No
     assert result.invocations == 1  # nothing failed: one `dbt build`
     kinds = {n.resource_type for n in result.nodes}
     assert {"seed", "model", "test", "unit_test"} <= kinds
-    # a training run loads the training and marketing seeds, not the validation ones
-    assert sum(n.resource_type == "seed" for n in result.nodes) == 9
+    # a training run loads the training, marketing and attribution seeds, not the validation ones
+    assert sum(n.resource_type == "seed" for n in result.nodes) == 10
     assert sum(n.resource_type == "unit_test" for n in result.nodes) >= 6
     assert all(n.ok for n in result.nodes)
 
@@ -306,6 +306,44 @@ def test_attribution_weights_sum_to_the_number_of_conversions(warehouse: Path) -
         "select session_id, position_based_weight from main.attribution_touches "
         "where order_id = 2 order by touch_number",
     ) == [("a2", 0.4), ("w3", 0.2), ("a3", 0.4)]
+
+
+@pytest.mark.slow
+def test_attribution_truth_joins_the_sessions_and_sums_to_one(warehouse: Path) -> None:
+    truth = query(
+        warehouse,
+        "select touch_id, session_id, platform, channel, touch_count, is_last_touch, credit "
+        "from main.attribution_truth where customer_id = 2 order by touch_number",
+    )
+    assert truth == [
+        ("2-1", None, None, "organic", 4, False, 0.1),  # a touch before the simulated period
+        ("2-2", "a2", "app", "instagram", 4, False, 0.5),
+        ("2-3", "w3", "website", "organic", 4, False, -0.1),
+        ("2-4", "a3", "app", "facebook", 4, True, 0.5),
+    ]
+    sums = query(warehouse, "select sum(credit) from main.attribution_truth group by customer_id")
+    assert [s for (s,) in sums] == pytest.approx([1.0] * 4)
+
+
+@pytest.mark.slow
+def test_a_wrong_truth_fails_its_tests(tmp_path: Path) -> None:
+    out = make_run_folder(tmp_path)
+    truth = out / "seeds" / "attribution" / "raw_attribution_truth.csv"
+    lines = truth.read_text().splitlines()
+    lines[2] = lines[2].replace('"w2"', '"a1"')  # a session of another visitor
+    lines[-1] = lines[-1].replace(",0.4,", ",0.3,")  # customer 4's credits sum to 0.9
+    lines[7] = lines[7].replace("14:02:00", "15:00:00")  # not the sign-up of customer 3
+    truth.write_text("\n".join(lines) + "\n")
+    runner = DbtRunner.for_run_folder(out, vars={"conversion_window_days": 1})
+    result = runner.build(select=training(out), vars={"simulated_now": NOW})
+    runner.close()
+    assert failed_names(result) == {
+        "attribution_truth_credit_sums_to_one",
+        "stg_attribution_truth_credit_sums_to_one",
+        "attribution_truth_touches_are_the_visitors_sessions",
+        "attribution_truth_converts_at_the_signup",
+        "attribution_truth_touches_precede_the_conversion",  # a1 started after the sign-up
+    }
 
 
 @pytest.mark.slow

@@ -55,7 +55,7 @@ def test_a_parquet_copy_reads_back_as_the_seed_table(tmp_path: Path) -> None:
 
 def test_the_projects_seeds_all_declare_types_parquet_can_hold() -> None:
     types = seed_column_types(bundled_project_dir())
-    assert len(types) == 13
+    assert len(types) == 14
     for columns in types.values():
         for sql_type in columns.values():
             arrow_type(sql_type)
