@@ -152,3 +152,36 @@ def _score_attribution(out: Path, format_: str) -> int:
     else:
         sys.stdout.write(result.text())
     return 0
+
+
+@app.command("query")
+def query_command(
+    out: RunFolderArg,
+    sql: Annotated[str, typer.Argument(help="One SELECT statement on the run's views.")],
+    format_: Annotated[str, typer.Option("--format", help="text | csv | json")] = "text",
+) -> int:
+    """Run SQL on a run folder in DuckDB: a view per table (raw_orders_training, stg_app_sessions,
+    ...) and per event kind (session, order_placed, ..., with flavour and date columns)."""
+    import csv
+
+    from jaffle_sim.report.run_views import query
+
+    if format_ not in ("text", "csv", "json"):
+        raise BadInput(f"--format must be text, csv or json, got {format_!r}")
+    columns, rows = query(out, sql)
+    if format_ == "json":
+        records = [dict(zip(columns, row)) for row in rows]
+        sys.stdout.write(json.dumps(records, indent=2, default=str) + "\n")
+    elif format_ == "csv":
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(columns)
+        writer.writerows(rows)
+    else:
+        from rich.console import Console
+        from rich.table import Table
+
+        table = Table(*columns)
+        for row in rows:
+            table.add_row(*("" if v is None else str(v) for v in row))
+        Console().print(table)
+    return 0
