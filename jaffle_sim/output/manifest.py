@@ -5,6 +5,7 @@ every simulated day, so an interrupted run says how far it got."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import platform
 import sys
@@ -66,6 +67,34 @@ class TableRecord:
 
 
 @dataclass
+class FileRecord:
+    """A file as the run wrote it (size and SHA-256), or for a folder of event-log parts their
+    number and total size."""
+
+    bytes: int
+    sha256: str | None = None
+    parts: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"bytes": self.bytes}
+        if self.sha256 is not None:
+            out["sha256"] = self.sha256
+        if self.parts is not None:
+            out["parts"] = self.parts
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> FileRecord:
+        parts = data.get("parts")
+        sha = data.get("sha256")
+        return cls(
+            int(data["bytes"]),
+            None if sha is None else str(sha),
+            None if parts is None else int(parts),
+        )
+
+
+@dataclass
 class DayRecord:
     """One simulated day: the events of each flavour, and dbt's results on that day."""
 
@@ -108,6 +137,7 @@ class RunManifest:
     platform: str = sys.platform
     tables: dict[str, TableRecord] = field(default_factory=dict)
     event_log: dict[str, dict[str, int]] | None = None  # flavour -> kind -> rows
+    files: dict[str, FileRecord] = field(default_factory=dict)  # recorded as the run completes
     daily: list[DayRecord] = field(default_factory=list)
     timings_seconds: dict[str, float] = field(default_factory=dict)
     dbt_ok: bool | None = None
@@ -151,6 +181,7 @@ class RunManifest:
             "event_log": None
             if self.event_log is None
             else {"path": EVENTS, "rows": self.event_log},
+            "files": {k: f.to_dict() for k, f in self.files.items()},
             "daily": [d.to_dict() for d in self.daily],
             "timings_seconds": self.timings_seconds,
             "scenario": ident.scenario,
@@ -186,6 +217,7 @@ class RunManifest:
                 for k, v in (data.get("tables") or {}).items()
             },
             event_log=dict(log["rows"]) if isinstance(log, dict) else None,
+            files={str(k): FileRecord.from_dict(v) for k, v in (data.get("files") or {}).items()},
             daily=[DayRecord.from_dict(d) for d in data.get("daily") or []],
             timings_seconds=dict(data.get("timings_seconds") or {}),
             dbt_ok=data.get("dbt_ok"),
@@ -211,6 +243,18 @@ class RunManifest:
             raise ManifestError(f"{path} is not a readable run manifest ({detail})") from None
 
     def dump(self, path: Path) -> None:
-        text = json.dumps(self.to_dict(), indent=2, default=str) + "\n"
         with atomic_file(path) as fh:
-            fh.write(text.encode())
+            fh.write(self._text())
+
+    def dump_at_the_end(self, path: Path) -> None:
+        """Write the manifest of a run that has failed: atomically when the disk allows, else
+        (a full disk has no room for a second copy) over the old file in place. Never raises
+        OSError, so the failure that ended the run is the one reported."""
+        try:
+            self.dump(path)
+        except OSError:
+            with contextlib.suppress(OSError), open(path, "wb") as fh:
+                fh.write(self._text())
+
+    def _text(self) -> bytes:
+        return (json.dumps(self.to_dict(), indent=2, default=str) + "\n").encode()
