@@ -42,11 +42,11 @@ def problems(folder: RunFolder, manifest: RunManifest) -> list[str]:
         if want.parts is not None:
             have = parts.get(rel)
             if have is None:
-                found.append(f"{rel}/ is missing")
+                found.append(f"the event log's {rel}/ is missing")
             elif (have.parts, have.bytes) != (want.parts, want.bytes):
                 found.append(
-                    f"{rel}/ has {have.parts} parts of {have.bytes} bytes, the run wrote "
-                    f"{want.parts} of {want.bytes}"
+                    f"the event log's {rel}/ has {have.parts} parts of {have.bytes} bytes, "
+                    f"the run wrote {want.parts} of {want.bytes}"
                 )
             continue
         path = folder.root / rel

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import platform
+import re
 import sys
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -247,14 +249,37 @@ class RunManifest:
             fh.write(self._text())
 
     def dump_at_the_end(self, path: Path) -> None:
-        """Write the manifest of a run that has failed: atomically when the disk allows, else
-        (a full disk has no room for a second copy) over the old file in place. Never raises
-        OSError, so the failure that ended the run is the one reported."""
+        """Write the manifest of a run that has failed or was interrupted: atomically when the
+        disk allows, else (a full disk has no room for a second copy) only its status, changed
+        in place. Never raises OSError: the failure that ended the run is the one reported."""
         try:
             self.dump(path)
         except OSError:
-            with contextlib.suppress(OSError), open(path, "wb") as fh:
-                fh.write(self._text())
+            with contextlib.suppress(OSError):
+                _set_status_in_place(path, self.status)
 
     def _text(self) -> bytes:
-        return (json.dumps(self.to_dict(), indent=2, default=str) + "\n").encode()
+        text = json.dumps(self.to_dict(), indent=2, default=str) + "\n"
+        head = f'{_STATUS_AT.decode()}{self.status}",'
+        if not text.startswith(head):
+            raise AssertionError("the status must be the manifest's first key")
+        padding = " " * (_STATUS_WIDTH - len(self.status))  # room for any status in place
+        return (head + padding + text[len(head) :]).encode()
+
+
+_STATUS_AT = b'{\n  "status": "'
+_STATUS_WIDTH = max(len(s) for s in STATUSES)
+
+
+def _set_status_in_place(path: Path, status: str) -> None:
+    """Overwrite the status of the manifest at `path` in its padded place (no new disk space)."""
+    width = _STATUS_WIDTH + 2  # the value, its closing quote and the comma
+    with open(path, "r+b") as fh:
+        head = fh.read(len(_STATUS_AT) + width)
+        value = head[len(_STATUS_AT) :]
+        if not head.startswith(_STATUS_AT) or not re.fullmatch(rb'[a-z]+", *', value):
+            return  # not a manifest this tool wrote: leave it alone
+        fh.seek(len(_STATUS_AT))
+        fh.write(f'{status}",'.encode().ljust(width))
+        fh.flush()
+        os.fsync(fh.fileno())
