@@ -93,6 +93,23 @@ def test_a_run_killed_during_its_report_is_not_complete_and_resumes(
 
 
 @pytest.mark.slow
+def test_ctrl_c_during_the_report_leaves_the_run_interrupted(
+    whole: dict[str, str], tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    args = [a for a in RUN if a != "--no-report"]
+    proc = start("run", "--no-dbt", *args, "--out", str(out))
+    wait_for(lambda: (out / "report").exists() or proc.poll() is not None)
+    proc.send_signal(signal.SIGINT)
+    assert proc.stderr is not None
+    lines = [line for line in proc.stderr.read().splitlines() if not line.startswith("day ")]
+    assert proc.wait() == 130 and lines == ["interrupted"], lines
+    assert manifest(out)["status"] == "interrupted"
+    assert main(["run", "--no-dbt", *args, "--out", str(out), "--quiet", "--resume"]) == 0
+    assert digests(out) == whole and manifest(out)["status"] == "complete"
+
+
+@pytest.mark.slow
 def test_a_failing_report_leaves_the_run_failed_until_resumed(
     whole: dict[str, str],
     tmp_path: Path,
@@ -175,6 +192,8 @@ def test_resume_with_dbt_gives_the_same_files_and_marts(
     got, want = marts(out), marts(whole)
     assert {k: v[0] for k, v in got.items()} == {k: v[0] for k, v in want.items()}  # rows
     assert got == want  # and the rows themselves
+    assert main(["score", str(out), "--format", "json"]) == 0  # rewrites anomalies.json
+    assert main(["profile", str(out)]) == 0  # which the manifest records again
 
 
 def test_resume_refuses_what_it_cannot_continue(
