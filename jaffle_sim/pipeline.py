@@ -152,7 +152,8 @@ def claim_outputs(
 
 
 def resumable(folder: RunFolder, old: RunManifest | None, other_run: bool) -> RunManifest:
-    """The manifest of the interrupted run `--resume` continues (the same run, not complete)."""
+    """The manifest of the interrupted run `--resume` continues: the same run, not complete (or
+    complete with a file it lists missing or damaged)."""
     if old is None:
         raise BadInput(f"--resume: {folder.root} holds no run to resume")
     if other_run:
@@ -161,7 +162,10 @@ def resumable(folder: RunFolder, old: RunManifest | None, other_run: bool) -> Ru
             f"{old.end_date}, {old.days} days); give the options of the run to resume"
         )
     if old.status == "complete":
-        raise BadInput(f"--resume: the run in {folder.root} is complete; nothing to resume")
+        from jaffle_sim.output import integrity
+
+        if not integrity.problems(folder, old):
+            raise BadInput(f"--resume: the run in {folder.root} is complete; nothing to resume")
     return old
 
 
@@ -178,6 +182,7 @@ def simulate_to_folder(
     extra_outputs: Sequence[str] = (),
     progress: Progress | None = None,
     resume: bool = False,
+    finish: Callable[[RunResult], None] | None = None,
 ) -> RunResult:
     """Simulate the shop and write `tables` (and the event log) into the run folder.
 
@@ -188,7 +193,10 @@ def simulate_to_folder(
 
     `resume` continues an interrupted run of the same command and options: the days it
     completed are simulated again (the same bytes) without running dbt again, their dbt results
-    taken from its manifest; the warehouse goes on from the first day it did not finish."""
+    taken from its manifest; the warehouse goes on from the first day it did not finish.
+
+    `finish` (the score, the report) runs once every day is done; the manifest says `complete`
+    only after it, with the size and checksum of every file it lists."""
     folder = RunFolder(settings.out)
     k = execution.shards
     training_tables = [t for t in TABLES if t in tables and not is_validation_table(t)]
@@ -261,6 +269,15 @@ def simulate_to_folder(
     t0 = time.perf_counter()
     manifest.dump(folder.manifest)
     executor = make_executor(execution.executor, execution.workers, execution.scheduler)
+    closed = False
+
+    def close() -> None:
+        nonlocal closed
+        if not closed:
+            closed = True
+            executor.close()
+            shutil.rmtree(folder.staging, ignore_errors=True)
+
     try:
         with timed("simulate"):
             executor.start(specs)
@@ -294,37 +311,61 @@ def simulate_to_folder(
         logged = executor.end()
         for hook in after:
             hook.end()
+        close()
+        seconds["total"] = time.perf_counter() - t0
+        set_rows()
+        if event_log:
+            manifest.event_log = _log_rows(specs, logged)
+        dbt_days = [r for d in manifest.daily for r in (d.dbt, d.dbt_validation) if r is not None]
+        result = RunResult(folder, manifest, _totals(manifest), seconds, dbt_days)
+        manifest.timings_seconds = _rounded(seconds)
+        manifest.dbt_ok = result.dbt_ok if dbt is not None else None
+        manifest.dump(folder.manifest)  # still `running`: `finish` may write more
+        if finish is not None:
+            finish(result)
+        result.manifest = complete(folder, manifest)
     except BaseException as exc:
         from jaffle_sim.interrupts import describe, is_interrupt
 
+        close()  # the staging folder's space first: a full disk needs it for the manifest
         manifest.status = "interrupted" if is_interrupt(exc) else "failed"
         manifest.error = describe(exc)
-        manifest.dump(folder.manifest)
+        manifest.dump_at_the_end(folder.manifest)
         raise
     finally:
-        executor.close()
-        shutil.rmtree(folder.staging, ignore_errors=True)
-    seconds["total"] = time.perf_counter() - t0
-    totals: dict[str, int] = {}
-    log_rows: dict[str, dict[str, int]] = {}
+        close()
+    return result
+
+
+def complete(folder: RunFolder, written: RunManifest) -> RunManifest:
+    """Mark the run complete, with the size and checksum of every file its manifest lists.
+    Reads the manifest again first: the run's last steps (the score) may have added to it."""
+    from jaffle_sim.output import integrity
+
+    manifest = RunManifest.load(folder.manifest) or written
+    manifest.status = "complete"
+    integrity.record(folder, manifest)
+    manifest.dump(folder.manifest)
+    return manifest
+
+
+def _log_rows(specs: list[TaskSpec], logged: list[dict[str, int]]) -> dict[str, dict[str, int]]:
+    """Rows of the event log per flavour and kind (flavours with none left out)."""
+    out: dict[str, dict[str, int]] = {}
     for spec, kinds in zip(specs, logged):
-        flavour_rows = log_rows.setdefault(spec.flavour, {})
+        flavour_rows = out.setdefault(spec.flavour, {})
         for kind, n in kinds.items():
             flavour_rows[kind] = flavour_rows.get(kind, 0) + n
+    return {f: r for f, r in out.items() if any(r.values())}
+
+
+def _totals(manifest: RunManifest) -> dict[str, int]:
+    totals: dict[str, int] = {}
     for record in manifest.daily:
         for counts in record.events.values():
             for kind, n in counts.items():
                 totals[kind] = totals.get(kind, 0) + n
-    set_rows()
-    if event_log:
-        manifest.event_log = {f: r for f, r in log_rows.items() if any(r.values())}
-    dbt_days = [r for d in manifest.daily for r in (d.dbt, d.dbt_validation) if r is not None]
-    result = RunResult(folder, manifest, totals, seconds, dbt_days)
-    manifest.status = "complete"
-    manifest.timings_seconds = _rounded(seconds)
-    manifest.dbt_ok = result.dbt_ok if dbt is not None else None
-    manifest.dump(folder.manifest)
-    return result
+    return totals
 
 
 def _events_per_flavour(days: list[TaskDay]) -> dict[str, dict[str, int]]:

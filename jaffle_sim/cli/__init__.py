@@ -34,6 +34,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     debug = "--debug" in options or os.environ.get("JAFFLE_SIM_DEBUG", "") not in ("", "0")
     if "--debug" in options:  # a global option, accepted anywhere before `--`
         args = ["--debug", *(a for a in options if a != "--debug"), *args[len(options) :]]
+    import logging
+
+    # A log file that cannot be written (a full disk under dbt's logs/) is not worth a traceback
+    # per line: the failure itself still ends the command, in one line.
+    logging.raiseExceptions = debug
     with interrupts.handled(), lock.command_scope(shlex.join(["jaffle-sim", *args])):
         try:
             rv = app(args=args, standalone_mode=False, prog_name="jaffle-sim")

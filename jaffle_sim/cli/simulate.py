@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -33,6 +33,9 @@ from jaffle_sim.cli.app import (
 )
 from jaffle_sim.output.contract import SELECTIONS
 from jaffle_sim.output.run_folder import REPORT
+
+if TYPE_CHECKING:
+    from jaffle_sim.pipeline import RunResult
 from jaffle_sim.settings import MAX_DAYS, MAX_EVENTS, BadInput
 
 
@@ -87,7 +90,14 @@ def generate(
     validation = plan if with_validation else None
     report = what == "all" and not no_report
     execution = parse_execution(shards, workers, executor, scheduler)
-    result = console.with_progress(
+
+    def finish(result: RunResult) -> None:
+        if not quiet:
+            console.summary(settings, result)
+        if report:
+            write_run_report(result, quiet)
+
+    console.with_progress(
         settings.calendar.days,
         quiet,
         lambda progress: simulate_to_folder(
@@ -101,12 +111,9 @@ def generate(
             extra_outputs=[REPORT] if report else [],
             progress=progress,
             resume=resume,
+            finish=finish,
         ),
     )
-    if not quiet:
-        console.summary(settings, result)
-    if report:
-        write_run_report(result, quiet)
 
 
 @app.command()
@@ -193,6 +200,19 @@ def run(
 
         warehouse = replace(warehouse, load=load)
         check_warehouse(warehouse)  # --load, and a user's warehouse reached, before any write
+
+    def finish(result: RunResult) -> None:
+        """The summary, the score and the report: the run is complete only after them."""
+        if not quiet:
+            console.summary(settings, result)
+        if warehouse is not None:
+            detection = score_run(settings.out)
+            record_score(settings.out, detection)
+            if not quiet:
+                console.score_table(detection)
+        if not no_report:
+            write_run_report(result, quiet)
+
     result = console.with_progress(
         settings.calendar.days,
         quiet,
@@ -208,17 +228,9 @@ def run(
             extra_outputs=[] if no_report else [REPORT],
             progress=progress,
             resume=resume,
+            finish=finish,
         ),
     )
-    if not quiet:
-        console.summary(settings, result)
-    if warehouse is not None:
-        detection = score_run(settings.out)
-        record_score(settings.out, detection)
-        if not quiet:
-            console.score_table(detection)
-    if not no_report:
-        write_run_report(result, quiet)
     if warehouse is not None and not result.dbt_ok:
         failed = sorted(
             {n for day in result.dbt if day.flavour == "training" for n in day.failed_nodes}

@@ -5,8 +5,11 @@ every simulated day, so an interrupted run says how far it got."""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import platform
+import re
 import sys
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -66,6 +69,34 @@ class TableRecord:
 
 
 @dataclass
+class FileRecord:
+    """A file as the run wrote it (size and SHA-256), or for a folder of event-log parts their
+    number and total size."""
+
+    bytes: int
+    sha256: str | None = None
+    parts: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"bytes": self.bytes}
+        if self.sha256 is not None:
+            out["sha256"] = self.sha256
+        if self.parts is not None:
+            out["parts"] = self.parts
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> FileRecord:
+        parts = data.get("parts")
+        sha = data.get("sha256")
+        return cls(
+            int(data["bytes"]),
+            None if sha is None else str(sha),
+            None if parts is None else int(parts),
+        )
+
+
+@dataclass
 class DayRecord:
     """One simulated day: the events of each flavour, and dbt's results on that day."""
 
@@ -108,6 +139,7 @@ class RunManifest:
     platform: str = sys.platform
     tables: dict[str, TableRecord] = field(default_factory=dict)
     event_log: dict[str, dict[str, int]] | None = None  # flavour -> kind -> rows
+    files: dict[str, FileRecord] = field(default_factory=dict)  # recorded as the run completes
     daily: list[DayRecord] = field(default_factory=list)
     timings_seconds: dict[str, float] = field(default_factory=dict)
     dbt_ok: bool | None = None
@@ -151,6 +183,7 @@ class RunManifest:
             "event_log": None
             if self.event_log is None
             else {"path": EVENTS, "rows": self.event_log},
+            "files": {k: f.to_dict() for k, f in self.files.items()},
             "daily": [d.to_dict() for d in self.daily],
             "timings_seconds": self.timings_seconds,
             "scenario": ident.scenario,
@@ -186,6 +219,7 @@ class RunManifest:
                 for k, v in (data.get("tables") or {}).items()
             },
             event_log=dict(log["rows"]) if isinstance(log, dict) else None,
+            files={str(k): FileRecord.from_dict(v) for k, v in (data.get("files") or {}).items()},
             daily=[DayRecord.from_dict(d) for d in data.get("daily") or []],
             timings_seconds=dict(data.get("timings_seconds") or {}),
             dbt_ok=data.get("dbt_ok"),
@@ -211,6 +245,41 @@ class RunManifest:
             raise ManifestError(f"{path} is not a readable run manifest ({detail})") from None
 
     def dump(self, path: Path) -> None:
-        text = json.dumps(self.to_dict(), indent=2, default=str) + "\n"
         with atomic_file(path) as fh:
-            fh.write(text.encode())
+            fh.write(self._text())
+
+    def dump_at_the_end(self, path: Path) -> None:
+        """Write the manifest of a run that has failed or was interrupted: atomically when the
+        disk allows, else (a full disk has no room for a second copy) only its status, changed
+        in place. Never raises OSError: the failure that ended the run is the one reported."""
+        try:
+            self.dump(path)
+        except OSError:
+            with contextlib.suppress(OSError):
+                _set_status_in_place(path, self.status)
+
+    def _text(self) -> bytes:
+        text = json.dumps(self.to_dict(), indent=2, default=str) + "\n"
+        head = f'{_STATUS_AT.decode()}{self.status}",'
+        if not text.startswith(head):
+            raise AssertionError("the status must be the manifest's first key")
+        padding = " " * (_STATUS_WIDTH - len(self.status))  # room for any status in place
+        return (head + padding + text[len(head) :]).encode()
+
+
+_STATUS_AT = b'{\n  "status": "'
+_STATUS_WIDTH = max(len(s) for s in STATUSES)
+
+
+def _set_status_in_place(path: Path, status: str) -> None:
+    """Overwrite the status of the manifest at `path` in its padded place (no new disk space)."""
+    width = _STATUS_WIDTH + 2  # the value, its closing quote and the comma
+    with open(path, "r+b") as fh:
+        head = fh.read(len(_STATUS_AT) + width)
+        value = head[len(_STATUS_AT) :]
+        if not head.startswith(_STATUS_AT) or not re.fullmatch(rb'[a-z]+", *', value):
+            return  # not a manifest this tool wrote: leave it alone
+        fh.seek(len(_STATUS_AT))
+        fh.write(f'{status}",'.encode().ljust(width))
+        fh.flush()
+        os.fsync(fh.fileno())

@@ -20,6 +20,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from jaffle_sim.clock import DAY
+from jaffle_sim.output import integrity
 from jaffle_sim.output.event_log import DAY_FIELDS, SCHEMAS
 from jaffle_sim.output.manifest import ManifestError, RunManifest
 from jaffle_sim.output.run_folder import RunFolder
@@ -122,6 +123,9 @@ def read_manifest(folder: RunFolder) -> RunManifest:
         raise RunDataError(
             f"{folder.root}: no {folder.manifest.name}; is this the output folder of a run?"
         )
+    damaged = integrity.damage(folder, manifest)
+    if damaged is not None:
+        raise RunDataError(damaged)
     return manifest
 
 

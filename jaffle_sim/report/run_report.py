@@ -141,7 +141,7 @@ def _summary(manifest: RunManifest, data: RunData) -> str:
         ("seed", str(manifest.seed)),
         ("days", f"{data.days} ({data.start_date} to {data.dates[-1].date()})"),
         ("command", manifest.command or "-"),
-        ("status", manifest.status),
+        ("status", _status(manifest)),
         ("sessions", f"{len(e['session']):,}"),
         ("sign-ups in the period", f"{int(e['signed_up'].session_id.notna().sum()):,}"),
         ("orders", f"{len(e['order_placed']):,}"),
@@ -150,6 +150,12 @@ def _summary(manifest: RunManifest, data: RunData) -> str:
     ]
     rows = "".join(f"<tr><th>{k}</th><td>{html.escape(v)}</td></tr>" for k, v in facts)
     return f"<h1>jaffle-sim run report</h1>\n<table>{rows}</table>"
+
+
+def _status(manifest: RunManifest) -> str:
+    """A run writes its report as its last step, every day done, just before it is complete."""
+    done = manifest.status == "running" and len(manifest.daily) >= manifest.days
+    return "complete" if done else manifest.status
 
 
 def _attribution_table(data: RunData) -> str:

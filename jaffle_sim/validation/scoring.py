@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from jaffle_sim.output import integrity
 from jaffle_sim.output.manifest import ManifestError, RunManifest
 from jaffle_sim.output.run_folder import RunFolder
 from jaffle_sim.validation import ground_truth
@@ -104,6 +105,9 @@ def _read(root: Path) -> tuple[RunFolder, RunManifest, ground_truth.GroundTruth]
         raise ScoreError(str(exc)) from None
     if manifest is None:
         raise ScoreError(f"{root} holds no run (no {folder.manifest.name})")
+    damaged = integrity.damage(folder, manifest)
+    if damaged is not None:
+        raise ScoreError(damaged)
     if not folder.anomalies.is_file():
         raise ScoreError(
             f"{root} has no {folder.anomalies.name}: generate the validation flavour first"
@@ -143,5 +147,6 @@ def record_score(root: Path, score: Score) -> None:
     """Write the results into anomalies.json (per anomaly) and run_manifest.json."""
     folder, manifest, truth = _read(root)
     dataclasses.replace(truth, anomalies=tuple(score.anomalies)).dump(folder.anomalies)
+    integrity.refresh(folder, manifest, folder.anomalies)
     manifest.score = score.to_dict()
     manifest.dump(folder.manifest)

@@ -119,12 +119,13 @@ def test_ctrl_c_during_dbt_prints_no_traceback(tmp_path: Path) -> None:
 
 
 @contextlib.contextmanager
-def small_disk(where: Path) -> Iterator[bool]:
-    """A 2 MB tmpfs at `where` (True), or False when mounting is not permitted."""
+def small_disk(where: Path, size: str) -> Iterator[bool]:
+    """A tmpfs of `size` at `where` (True), or False when mounting is not permitted (not root)."""
     where.mkdir(parents=True, exist_ok=True)
     done = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(where)], capture_output=True
+        ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(where)], capture_output=True
     )
+    assert done.returncode == 0 or os.geteuid() != 0, done.stderr  # root: always a real disk
     try:
         yield done.returncode == 0
     finally:
@@ -132,12 +133,21 @@ def small_disk(where: Path) -> Iterator[bool]:
             subprocess.run(["umount", str(where)], check=True)
 
 
+FULL_DISKS = {
+    "generate": ("2m", ["generate", "all", "--days", "60", "--no-report"]),
+    "run without dbt": ("2m", ["run", "--no-dbt", "--days", "60"]),
+    "run with dbt": ("4m", ["run", "--days", "3", "--scale", "0.3", "--no-report"]),
+}
+
+
 @pytest.mark.slow
+@pytest.mark.parametrize("name", list(FULL_DISKS))
 def test_a_full_disk_fails_in_one_line(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, name: str
 ) -> None:
+    size, command = FULL_DISKS[name]
     disk = tmp_path / "disk"
-    with small_disk(disk) as real:
+    with small_disk(disk, size) as real:
         if not real:  # no tmpfs: every event-log part finds the disk full
             import pyarrow.parquet as pq
 
@@ -146,14 +156,19 @@ def test_a_full_disk_fails_in_one_line(
 
             monkeypatch.setattr(pq, "write_table", full)
         out = disk / "out"
-        args = ["generate", "all", "--days", "60", "--out", str(out), "--quiet", "--workers", "1"]
-        code = main([*args, "--no-report", *END])
-        _, err = capsys.readouterr()
+        args = [*command, "--out", str(out), "--quiet", "--workers", "1", *END]
+        if real:  # a process of its own: the disk is unmounted after it
+            done = subprocess.run([sys.executable, "-m", "jaffle_sim", *args], capture_output=True)
+            code, err = done.returncode, done.stderr.decode()
+        else:
+            code, err = main(args), capsys.readouterr().err
         assert code == 1, err
         assert len(err.splitlines()) == 1 and "No space left on device" in err, err
-        assert "Traceback" not in err
-        if (out / "run_manifest.json").exists():
-            assert status(out) != "complete"
+        assert "Traceback" not in err and "Logging error" not in err
+        manifest = json.loads((out / "run_manifest.json").read_text())
+        assert manifest["status"] == "failed", manifest.get("error")
+        assert "No space left" in manifest.get("error", "No space left")  # in place: no room
+        assert len(manifest["daily"]) < manifest["days"]
         assert not RunFolder(out).lock.exists()
 
 

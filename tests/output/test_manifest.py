@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import errno
 from pathlib import Path
 
 import pytest
 
-from jaffle_sim.output.manifest import DayRecord, ManifestError, RunIdentity, RunManifest
+from jaffle_sim.output.manifest import (
+    DayRecord,
+    FileRecord,
+    ManifestError,
+    RunIdentity,
+    RunManifest,
+)
 from jaffle_sim.warehouse.results import DayResults, DbtResult, NodeResult
 
 
@@ -56,3 +63,53 @@ def test_unknown_status_is_rejected(tmp_path: Path) -> None:
     data.dump(path)
     with pytest.raises(ManifestError, match="status"):
         RunManifest.load(path)
+
+
+def test_files_round_trip(tmp_path: Path) -> None:
+    path = tmp_path / "run_manifest.json"
+    original = manifest()
+    original.files = {
+        "seeds/x.csv": FileRecord(120, "ab" * 32),
+        "events/kind=session/flavour=training": FileRecord(4096, None, 3),
+    }
+    original.dump(path)
+    loaded = RunManifest.load(path)
+    assert loaded is not None and loaded.files == original.files
+
+
+@pytest.mark.parametrize("status", ["failed", "interrupted", "running"])
+def test_without_room_for_a_copy_the_status_changes_in_place(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, status: str
+) -> None:
+    path = tmp_path / "run_manifest.json"
+    m = manifest()
+    m.status = "running"
+    m.dump(path)
+    before = path.stat().st_size
+
+    def full(self: RunManifest, where: Path) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(RunManifest, "dump", full)
+    m.status, m.error = status, "OSError: No space left on device"
+    m.dump_at_the_end(path)  # raises nothing
+    loaded = RunManifest.load(path)
+    assert loaded is not None and loaded.status == status and loaded.error is None
+    assert path.stat().st_size == before
+    assert loaded.daily[0].to_dict() == m.daily[0].to_dict()
+
+
+def test_a_manifest_of_another_writer_is_not_changed_in_place(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "run_manifest.json"
+    path.write_text('{"seed": 1, "status": "running"}\n')
+
+    def full(self: RunManifest, where: Path) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(RunManifest, "dump", full)
+    m = manifest()
+    m.status = "failed"
+    m.dump_at_the_end(path)
+    assert path.read_text() == '{"seed": 1, "status": "running"}\n'

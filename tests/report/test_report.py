@@ -14,6 +14,9 @@ from matplotlib.image import imread
 
 from jaffle_sim.attribution.compare import score_attribution
 from jaffle_sim.cli import main
+from jaffle_sim.output import integrity
+from jaffle_sim.output.manifest import RunManifest
+from jaffle_sim.output.run_folder import RunFolder
 from jaffle_sim.report.anomaly_chart import read_anomalies
 from jaffle_sim.report.run_report import write_report
 from tests.conftest import END_DATE, generate
@@ -43,6 +46,15 @@ def run_copy(small_run: Path, tmp_path: Path) -> Path:
     return copy
 
 
+def rerecord(run: Path) -> None:
+    """Record the folder's files as the run's own again, after a test changed them."""
+    folder = RunFolder(run)
+    manifest = RunManifest.load(folder.manifest)
+    assert manifest is not None
+    integrity.record(folder, manifest)
+    manifest.dump(folder.manifest)
+
+
 def check_report(index: Path) -> set[str]:
     """The PNGs of the report are valid images and index.html references exactly them."""
     assert index.name == "index.html" and index.parent.name == "report"
@@ -69,6 +81,7 @@ def test_report_of_a_generate_all_folder(run_copy: Path) -> None:
 def test_report_without_anomalies(run_copy: Path) -> None:
     (run_copy / "anomalies.json").unlink()
     shutil.rmtree(run_copy / "events" / "kind=order_placed" / "flavour=validation")
+    rerecord(run_copy)
     assert check_report(write_report(run_copy)) == CHARTS
 
 
@@ -96,6 +109,7 @@ def test_report_marks_detected_missed_and_unscored_anomalies(run_copy: Path) -> 
         ],
     }
     (run_copy / "anomalies.json").write_text(json.dumps(truth))
+    rerecord(run_copy)
     assert [a.status for a in read_anomalies(run_copy) or []] == [
         "detected",
         "missed",
@@ -141,5 +155,10 @@ def test_report_command(run_copy: Path, tmp_path: Path, capsys: Any) -> None:
     empty = tmp_path / "no_events"
     empty.mkdir()
     shutil.copy(run_copy / "run_manifest.json", empty)
+    capsys.readouterr()
+    assert main(["report", str(empty)]) == 2
+    err = capsys.readouterr().err
+    assert "is damaged" in err and "missing" in err and len(err.splitlines()) == 1
+    rerecord(empty)  # a run that lists no files: the event log is what is missing
     assert main(["report", str(empty)]) == 2
     assert "event log" in capsys.readouterr().err

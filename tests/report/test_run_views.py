@@ -1,4 +1,4 @@
-"""`open_run` and `jaffle-sim query`: the run's tables and event kinds as DuckDB views, read-only."""
+"""`open_run` and `jaffle-sim query`: a run's tables and event kinds as read-only DuckDB views."""
 
 from __future__ import annotations
 
