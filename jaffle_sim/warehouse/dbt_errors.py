@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import sys
 from pathlib import Path
+from typing import Any
 
 from jaffle_sim.settings import BadInput
 
@@ -58,3 +59,22 @@ def release_duckdb() -> None:
     if env is not None and hasattr(env, "close"):
         env.close()
     DuckDBConnectionManager.close_all_connections()  # type: ignore[no-untyped-call]
+
+
+def release_dbt() -> None:
+    """Close what dbt keeps open in this process after its last command: the DuckDB database,
+    the adapters' connections and dbt's log file (the next command opens them again)."""
+    release_duckdb()
+    if "dbt.adapters.factory" in sys.modules:
+        from dbt.adapters.factory import cleanup_connections
+
+        cleanup_connections()  # type: ignore[no-untyped-call]
+    if "dbt_common.events.event_manager_client" in sys.modules:
+        from dbt_common.events.event_manager_client import cleanup_event_logger, get_event_manager
+
+        for logger in get_event_manager().loggers:  # their file handlers hold logs/dbt.log
+            python_logger: Any = getattr(logger, "_python_logger", None)
+            for handler in list(getattr(python_logger, "handlers", ())):
+                handler.close()
+                python_logger.removeHandler(handler)
+        cleanup_event_logger()

@@ -48,7 +48,7 @@ from jaffle_sim.warehouse.dbt_errors import (
     DbtError,
     WarehouseLockedError,
     locked_message,
-    release_duckdb,
+    release_dbt,
 )
 from jaffle_sim.warehouse.dbt_project import SEED_PATH_ENV, stage_project, write_profiles
 from jaffle_sim.warehouse.results import (
@@ -224,10 +224,10 @@ class DbtRunner:
             return self._cached_parse(self._dbt_runner(), self._parse_key(merged), merged)
 
     def close(self) -> None:
-        """Release the DuckDB warehouse held open by dbt-duckdb in this process (a no-op when
-        dbt was never imported). The next command opens it again."""
+        """Release the DuckDB warehouse, the connections and the log file dbt holds open in this
+        process (a no-op when dbt was never imported). The next command opens them again."""
         with _INVOCATION_LOCK:
-            release_duckdb()
+            release_dbt()
 
     def __enter__(self) -> DbtRunner:
         return self
