@@ -87,7 +87,12 @@ class RunResult:
 def identity(settings: RunSettings, shards: int = 1) -> RunIdentity:
     cal = settings.calendar
     return RunIdentity(
-        settings.seed, cal.end_date.isoformat(), cal.days, settings.scenario.to_dict(), shards
+        settings.seed,
+        cal.end_date.isoformat(),
+        cal.days,
+        settings.scenario.to_dict(),
+        shards,
+        settings.compat,
     )
 
 
@@ -239,7 +244,11 @@ def simulate_to_folder(
                     publish_every=every[flavour],
                 )
             )
-    seeds = CsvSeeds(folder, "training", training_tables, k) if training_tables else None
+    seeds = (
+        CsvSeeds(folder, "training", training_tables, k, settings.compat)
+        if training_tables
+        else None
+    )
     checked = None
     if validation is not None:
         checked = ValidationTables(

@@ -56,6 +56,7 @@ class RunSettings:
     scenario: Scenario
     out: Path
     overwrite: bool
+    compat: str = "jaffle-sim"  # the column names the tables are written with (contract.COMPAT)
 
 
 def whole(value: Any) -> bool:
@@ -267,7 +268,12 @@ def run_settings(
     overwrite: bool = False,
     max_days: int = MAX_DAYS,
     max_events: int = MAX_EVENTS,
+    compat: str = "jaffle-sim",
 ) -> RunSettings:
+    from jaffle_sim.output.contract import COMPAT
+
+    if compat not in COMPAT:
+        raise BadInput(f"--compat must be one of {', '.join(COMPAT)}, got {compat!r}")
     if not whole(max_days) or max_days < 1:
         raise BadInput(f"--max-days must be a whole number >= 1, got {max_days}")
     today = dt.datetime.now(dt.timezone.utc).date()
@@ -280,5 +286,10 @@ def run_settings(
     calendar = parse_calendar(end, days, scenario.customers.existing_history_days)
     check_volume(scenario, days, max_events)
     return RunSettings(
-        calendar=calendar, seed=seed, scenario=scenario, out=out_path, overwrite=overwrite
+        calendar=calendar,
+        seed=seed,
+        scenario=scenario,
+        out=out_path,
+        overwrite=overwrite,
+        compat=compat,
     )

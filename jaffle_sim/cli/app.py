@@ -92,6 +92,13 @@ ExecutorOpt = Annotated[
 ]
 Scheduler = Annotated[str | None, typer.Option(help="Address of a Dask scheduler.")]
 
+Compat = Annotated[
+    str,
+    typer.Option(
+        help="Column names of the tables: jaffle-sim, or original (the original demo's, whose "
+        "ads files spell utm_campain)."
+    ),
+]
 NoReport = Annotated[bool, typer.Option("--no-report", help="Do not write OUT/report/.")]
 RunFolderArg = Annotated[Path, typer.Argument(help="Output folder of a run (--out).")]
 

@@ -10,6 +10,7 @@ import typer
 from jaffle_sim.cli.app import (
     DEFAULT_OUT,
     Anomalies,
+    Compat,
     Config,
     Days,
     EndDate,
@@ -53,6 +54,7 @@ def generate(
     overwrite: Overwrite = False,
     resume: Resume = False,
     no_report: NoReport = False,
+    compat: Compat = "jaffle-sim",
     shards: Shards = 1,
     workers: Workers = None,
     executor: ExecutorOpt = "local",
@@ -85,6 +87,7 @@ def generate(
         overwrite=overwrite,
         max_days=max_days,
         max_events=max_events,
+        compat=compat,
     )
     plan = ValidationPlan(parse_anomalies(anomalies, settings.calendar))
     validation = plan if with_validation else None
@@ -155,6 +158,7 @@ def run(
     overwrite: Overwrite = False,
     resume: Resume = False,
     no_report: NoReport = False,
+    compat: Compat = "jaffle-sim",
     shards: Shards = 1,
     workers: Workers = None,
     executor: ExecutorOpt = "local",
@@ -185,7 +189,13 @@ def run(
         overwrite=overwrite,
         max_days=max_days,
         max_events=max_events,
+        compat=compat,
     )
+    if compat != "jaffle-sim" and not no_dbt:
+        raise BadInput(
+            f"--compat {compat} writes column names the bundled dbt project does not read: "
+            "add --no-dbt (and build the tables with a project made for them)"
+        )
     warehouse = None
     if not no_dbt:
         warehouse = parse_warehouse(target, profiles_dir, conversion_window_days)

@@ -71,6 +71,18 @@ def account_tables(flavour: str) -> tuple[str, ...]:
     return tuple(f"raw_{t}_{flavour}" for t in ACCOUNT_TABLES)
 
 
+#: Column spellings of the contracts a run can write (`--compat`): this project's, and the one of
+#: the original demo it re-imagines (elementary-data/jaffle-shop-goes-online), whose ads files
+#: spell `utm_campain`. Only the headers differ: columns, order and values are the same.
+COMPAT: dict[str, dict[str, str]] = {"jaffle-sim": {}, "original": {"utm_campaign": "utm_campain"}}
+
+
+def header(name: str, compat: str = "jaffle-sim") -> tuple[str, ...]:
+    """The column names table `name` is written with under the contract `compat`."""
+    renames = COMPAT[compat]
+    return tuple(renames.get(c, c) for c in TABLES[name].columns)
+
+
 def is_validation_table(name: str) -> bool:
     return TABLES[name].group == "validation"
 

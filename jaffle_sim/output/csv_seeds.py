@@ -7,7 +7,7 @@ from __future__ import annotations
 import shutil
 from collections.abc import Iterable
 
-from jaffle_sim.output.contract import TABLES
+from jaffle_sim.output.contract import TABLES, header
 from jaffle_sim.output.run_folder import RunFolder, atomic_file
 
 
@@ -16,11 +16,20 @@ def csv_header(columns: Iterable[str]) -> bytes:
 
 
 class CsvSeeds:
-    """Publishes the spilled rows of `tables` (one flavour's, from `shards` shards) as seeds.
+    """Publishes the spilled rows of `tables` (one flavour's, from `shards` shards) as seeds,
+    with the headers of the contract `compat` (`contract.COMPAT`).
     After each `publish`, `changed` names the tables whose rows differ from the last publish."""
 
-    def __init__(self, folder: RunFolder, flavour: str, tables: Iterable[str], shards: int):
+    def __init__(
+        self,
+        folder: RunFolder,
+        flavour: str,
+        tables: Iterable[str],
+        shards: int,
+        compat: str = "jaffle-sim",
+    ):
         self.folder = folder
+        self.compat = compat
         self.flavour = flavour
         self.tables = [t for t in TABLES if t in set(tables)]
         self.shards = shards
@@ -38,7 +47,7 @@ class CsvSeeds:
         ]
         for name in self.tables:
             with atomic_file(self.folder.table(name)) as out:
-                out.write(csv_header(TABLES[name].columns))
+                out.write(csv_header(header(name, self.compat)))
                 for part in csv_parts(self.folder, self.flavour, self.shards, name):
                     with open(part, "rb") as src:
                         shutil.copyfileobj(src, out, 1 << 20)

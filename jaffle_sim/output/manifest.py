@@ -58,6 +58,7 @@ class RunIdentity:
     days: int
     scenario: dict[str, Any]
     shards: int = 1
+    compat: str = "jaffle-sim"
 
 
 @dataclass
@@ -176,6 +177,7 @@ class RunManifest:
             "end_date": ident.end_date,
             "days": ident.days,
             "shards": ident.shards,
+            "compat": ident.compat,
             "start_date": self.start_date,
             "versions": self.versions,
             "platform": self.platform,
@@ -202,6 +204,7 @@ class RunManifest:
             int(data["days"]),
             dict(data["scenario"]),
             int(data.get("shards", 1)),
+            str(data.get("compat", "jaffle-sim")),
         )
         log = data.get("event_log")
         status = str(data.get("status", "running"))
