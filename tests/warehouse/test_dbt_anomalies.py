@@ -439,14 +439,14 @@ def test_the_training_build_is_green_over_the_noise_floor(
             " (select count(*) from main.stg_sessions),"
             " (select count(distinct session_id) from main.stg_sessions),"
             " (select count(*) from main.sessions)"
-        ).fetchone()
+        ).fetchall()[0]
         blank, zero, zero_not_coupon = con.sql(
             "select (select count(*) from main.stg_customers"
             "        where first_name is null or trim(first_name) = ''),"
             " (select count(*) from main.stg_payments where amount_cents = 0),"
             " (select count(*) from main.stg_payments"
             "        where amount_cents = 0 and payment_method <> 'coupon')"
-        ).fetchone()
+        ).fetchall()[0]
     finally:
         con.close()
     assert raw_sessions > staged == distinct == mart
