@@ -1,9 +1,10 @@
 """The anomaly tests of the bundled dbt project, on real dbt-core + dbt-duckdb.
 
 One module-scoped run folder holds twelve simulated days of the training flavour (all tables) and
-of the validation flavour (the shop's four tables). dbt refreshes it the way the simulator does:
-a training build, then a validation build on the clean validation tables; then the same tables
-with the default anomalies planted by `plant` below are seeded, run and tested (dbt's own
+of the validation flavour (the shop's four tables), with the default noise floor, as delivered at
+the end of the last day (its late orders not yet arrived). dbt refreshes it the way the simulator
+does: a training build, then a validation build on the clean validation tables; then the same
+tables with the default anomalies planted by `plant` below are seeded, run and tested (dbt's own
 commands, so that the failing rows are stored with --store-failures). The assertions check that
 nothing fails on clean data and that, with anomalies, exactly the expected tests fail on exactly
 the planted days. The validation flavour's tests have their own names
@@ -24,6 +25,7 @@ import pandas as pd
 import pytest
 
 from jaffle_sim import Scenario, simulate
+from jaffle_sim.api import SimulationResult
 from jaffle_sim.output.contract import ACCOUNT_TABLES, TABLES
 from jaffle_sim.output.run_folder import RunFolder
 from jaffle_sim.warehouse.daily_refresh import selection
@@ -363,14 +365,35 @@ class Run:
         return {CALENDAR.index(d) - DAYS for (d,) in dates}
 
 
+def late_order_ids(result: SimulationResult) -> set[int]:
+    """The orders that arrive after NOW (the noise floor's late rows of the last day)."""
+    orders = result.events["order_placed"]
+    delay = pd.to_timedelta(orders.delivery_delay_seconds.astype("int64"), unit="s")
+    arrived = orders.ordered_at + delay
+    return set(orders.order_id[arrived >= pd.Timestamp(NOW, tz="UTC")].astype(int))
+
+
+def as_delivered(result: SimulationResult, flavour: str) -> dict[str, pd.DataFrame]:
+    """The raw tables as a loader holds them at NOW: the late orders of the last day, and their
+    payments, are still to come."""
+    late = late_order_ids(result)
+    tables = dict(result.tables)
+    orders, payments = f"raw_orders_{flavour}", f"raw_payments_{flavour}"
+    tables[orders] = tables[orders][~tables[orders]["id"].isin(late)]
+    tables[payments] = tables[payments][~tables[payments]["order_id"].isin(late)]
+    return tables
+
+
 @pytest.fixture(scope="module")
 def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
     out = tmp_path_factory.mktemp("anomalies")
     training = simulate(days=DAYS, seed=SEED, end_date=END, flavour="training")
     validation = simulate(days=DAYS, seed=SEED, end_date=END, flavour="validation")
-    for name, frame in training.tables.items():
+    assert late_order_ids(training) and late_order_ids(validation)  # the floor's late rows
+    for name, frame in as_delivered(training, "training").items():
         write_seed(out, name, frame)
-    clean = {t: validation.tables[f"raw_{t}_validation"] for t in ACCOUNT_TABLES}
+    delivered = as_delivered(validation, "validation")
+    clean = {t: delivered[f"raw_{t}_validation"] for t in ACCOUNT_TABLES}
     write_validation(out, clean)
     runner = DbtRunner.for_run_folder(out)
     yield Run(out, runner, clean)
