@@ -139,13 +139,18 @@ baseline_days as (
                 that it cannot happen, one never seen in thousands nearly is
       mean:     sd of the baseline values / sqrt(n) (an average over n values)
       none:     0
+    With `min_hit_count` (rates only: metric_value * row_count is the number of
+    rows counted by the rate) a day whose rate rises fails only when at least
+    that many rows are hit: a floor of a few defects per thousand rows puts one
+    or two on a small day by chance, a planted anomaly many more.
     Returns the failing days with the metric, the baseline and the bounds.
 #}
-{% macro anomaly_verdict(noise, sensitivity, min_relative_change, min_absolute_change, min_baseline_days, keys=[]) -%}
+{% macro anomaly_verdict(noise, sensitivity, min_relative_change, min_absolute_change, min_baseline_days, keys=[], min_hit_count=0) -%}
 {{ jaffle_sim.anomaly_check_number('sensitivity', sensitivity, 0) }}
 {{ jaffle_sim.anomaly_check_number('min_relative_change', min_relative_change, 0) }}
 {{ jaffle_sim.anomaly_check_number('min_absolute_change', min_absolute_change, 0) }}
 {{ jaffle_sim.anomaly_check_number('min_baseline_days', min_baseline_days, 1) }}
+{{ jaffle_sim.anomaly_check_number('min_hit_count', min_hit_count, 0) }}
 {%- set double = jaffle_sim.type_double() -%}
 {%- if noise == 'poisson' -%}
     {%- set sampling_sd = 'sqrt(greatest(stats.baseline_mean, 0))' -%}
@@ -234,6 +239,9 @@ from compared
 where baseline_day_count >= {{ min_baseline_days }}
     and metric_value is not null
     and abs(metric_value - baseline_mean) > allowed_change
+    {%- if min_hit_count > 0 %}
+    and (metric_value < baseline_mean or metric_value * row_count > {{ min_hit_count }} - 0.5)
+    {%- endif %}
 {%- endmacro %}
 
 

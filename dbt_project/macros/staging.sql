@@ -113,3 +113,27 @@ renamed as (
 
 select * from renamed
 {%- endmacro %}
+
+
+{#
+    One row per `partition_by` key of the CTE or relation `relation`, with its
+    `columns`: the first row by `order_by` (a feed delivered at least once
+    repeats rows). row_number() in a subquery rather than QUALIFY, which
+    PostgreSQL lacks.
+#}
+{% macro keep_first_row(relation, columns, partition_by, order_by) -%}
+    select
+        {{ columns | join(',\n        ') }}
+
+    from (
+
+        select
+            *,
+            row_number() over (partition by {{ partition_by }} order by {{ order_by }})
+                as delivery_number
+
+        from {{ relation }}
+
+    ) as numbered
+    where delivery_number = 1
+{%- endmacro %}

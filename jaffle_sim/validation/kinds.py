@@ -3,7 +3,8 @@
 They are declared in the order they are applied: stage by stage (`Stage`), and within a stage in
 the order below. Rows added or removed go: duplicates, then copies and extra rows, then rows
 taken away (a share of the day's rows before the whole day), so every share is a share of the
-rows the day really had. `KINDS` is built at the end of this module, so it is complete
+rows the day really had. `expected_tests` are the names of the validation flavour's dbt tests
+(dbt_project/models/validation). `KINDS` is built at the end of this module, so it is complete
 whenever it can be read.
 """
 
@@ -50,6 +51,11 @@ def _duplicate(frame: pd.DataFrame, hit: pd.Series) -> pd.DataFrame:
     return doubled.reset_index(drop=True)
 
 
+def _named(names: pd.Series) -> pd.Series:
+    """Names that are not blank (the noise floor leaves a few first names blank)."""
+    return names.fillna("").astype(str).str.strip() != ""
+
+
 Params = Mapping[str, Any]
 
 # -- values change in place ------------------------------------------------------------------
@@ -61,7 +67,7 @@ Params = Mapping[str, Any]
     column="status",
     stage=Stage.VALUES,
     defaults={"share": 0.5, "value": "lost"},
-    expected_tests=("stg_orders_status_accepted_values",),
+    expected_tests=("validation_orders_status_accepted_values",),
     description="a share of the day's orders get an unknown status",
 )
 def invalid_status(t: Tables, p: Params, day: dt.date, rng: np.random.Generator) -> int:
@@ -76,7 +82,7 @@ def invalid_status(t: Tables, p: Params, day: dt.date, rng: np.random.Generator)
     column="order_date",
     stage=Stage.VALUES,
     defaults={"hour": 23},
-    expected_tests=("orders_hour_of_day",),
+    expected_tests=("validation_orders_hour_of_day",),
     description="every order of the day is placed at the same hour",
 )
 def hour_shift(t: Tables, p: Params, day: dt.date, rng: np.random.Generator) -> int:
@@ -95,7 +101,10 @@ def hour_shift(t: Tables, p: Params, day: dt.date, rng: np.random.Generator) -> 
     column="amount",
     stage=Stage.VALUES,
     defaults={"share": 0.3},
-    expected_tests=("payments_zero_amount_rate", "stg_payments_amount_positive"),
+    expected_tests=(
+        "validation_payments_zero_amount_rate",
+        "validation_payments_amount_positive_unless_coupon",
+    ),
     description="a share of the day's payments have amount 0",
 )
 def zero_amounts(t: Tables, p: Params, day: dt.date, rng: np.random.Generator) -> int:
@@ -110,7 +119,7 @@ def zero_amounts(t: Tables, p: Params, day: dt.date, rng: np.random.Generator) -
     column="amount",
     stage=Stage.VALUES,
     defaults={"factor": 4.0},
-    expected_tests=("payments_amount_average",),
+    expected_tests=("validation_payments_amount_average",),
     description="the day's payment amounts are multiplied by `factor` (a unit bug)",
 )
 def amount_shift(t: Tables, p: Params, day: dt.date, rng: np.random.Generator) -> int:
@@ -126,7 +135,7 @@ def amount_shift(t: Tables, p: Params, day: dt.date, rng: np.random.Generator) -
     column="payment_method",
     stage=Stage.VALUES,
     defaults={"share": 0.7, "value": "coupon"},
-    expected_tests=("payments_method_mix",),
+    expected_tests=("validation_payments_method_mix",),
     description="a share of the day's payments switch to one method (a dimension anomaly)",
 )
 def method_mix_shift(t: Tables, p: Params, day: dt.date, rng: np.random.Generator) -> int:
@@ -142,7 +151,7 @@ def method_mix_shift(t: Tables, p: Params, day: dt.date, rng: np.random.Generato
     column="first_name",
     stage=Stage.VALUES,
     defaults={"share": 0.5, "value": "  "},
-    expected_tests=("customers_first_name_blank_rate", "stg_customers_first_name_not_blank"),
+    expected_tests=("validation_customers_first_name_blank_rate",),
     description="a share of the day's new customers get a blank first name",
 )
 def blank_first_names(t: Tables, p: Params, day: dt.date, rng: np.random.Generator) -> int:
@@ -157,11 +166,12 @@ def blank_first_names(t: Tables, p: Params, day: dt.date, rng: np.random.Generat
     column="first_name",
     stage=Stage.VALUES,
     defaults={"share": 0.5},
-    expected_tests=("customers_names_swapped",),
+    expected_tests=("validation_customers_names_swapped",),
     description="a share of the day's new customers have first and last name swapped",
 )
 def names_swapped(t: Tables, p: Params, day: dt.date, rng: np.random.Generator) -> int:
-    hit = _pick(rng, t.customer_dates() == day, p["share"], 3)  # a swap shows in a few rows
+    named = _named(t.customers["first_name"]) & _named(t.customers["last_name"])
+    hit = _pick(rng, (t.customer_dates() == day) & named, p["share"], 3)  # shows in a few rows
     first = t.customers.loc[hit, "first_name"].copy()
     t.customers.loc[hit, "first_name"] = t.customers.loc[hit, "last_name"]
     t.customers.loc[hit, "last_name"] = first
@@ -174,7 +184,7 @@ def names_swapped(t: Tables, p: Params, day: dt.date, rng: np.random.Generator) 
     column="user_email",
     stage=Stage.VALUES,
     defaults={"value": "abcd@example.com"},
-    expected_tests=("stg_signups_email_unique", "signups_email_distinct_rate"),
+    expected_tests=("validation_signups_email_unique", "validation_signups_email_distinct_rate"),
     description="every signup of the day uses the same email",
 )
 def shared_email(t: Tables, p: Params, day: dt.date, rng: np.random.Generator) -> int:
@@ -192,7 +202,7 @@ def shared_email(t: Tables, p: Params, day: dt.date, rng: np.random.Generator) -
     column="id",
     stage=Stage.ROWS,
     defaults={"share": 0.05},
-    expected_tests=("stg_orders_order_id_unique",),
+    expected_tests=("validation_orders_order_id_unique",),
     description="a share of the day's orders appear twice with the same id",
 )
 def duplicate_order_ids(t: Tables, p: Params, day: dt.date, rng: np.random.Generator) -> int:
@@ -207,7 +217,10 @@ def duplicate_order_ids(t: Tables, p: Params, day: dt.date, rng: np.random.Gener
     column="id",
     stage=Stage.ROWS,
     defaults={"share": 0.05},
-    expected_tests=("stg_signups_signup_id_unique", "stg_signups_customer_id_unique"),
+    expected_tests=(
+        "validation_signups_signup_id_unique",
+        "validation_signups_customer_id_unique",
+    ),
     description="a share of the day's signups appear twice with the same id",
 )
 def duplicate_signup_ids(t: Tables, p: Params, day: dt.date, rng: np.random.Generator) -> int:
@@ -222,7 +235,7 @@ def duplicate_signup_ids(t: Tables, p: Params, day: dt.date, rng: np.random.Gene
     column=None,
     stage=Stage.ROWS,
     defaults={"factor": 3.0},
-    expected_tests=("orders_daily_volume", "payments_daily_volume"),
+    expected_tests=("validation_orders_daily_volume", "validation_payments_daily_volume"),
     description=(
         "the day's orders (with their payments) arrive `factor` times, copies under new ids"
     ),
@@ -252,7 +265,7 @@ def volume_spike(t: Tables, p: Params, day: dt.date, rng: np.random.Generator) -
     column="user_id",
     stage=Stage.ROWS,
     defaults={"share": 0.1},
-    expected_tests=("stg_signups_customer_id_relationships",),
+    expected_tests=("validation_signups_customer_id_relationships",),
     description="extra signups (a share of the day's count) point at customers that do not exist",
 )
 def orphan_signups(t: Tables, p: Params, day: dt.date, rng: np.random.Generator) -> int:
@@ -271,7 +284,7 @@ def orphan_signups(t: Tables, p: Params, day: dt.date, rng: np.random.Generator)
     column=None,
     stage=Stage.ROWS,
     defaults={"keep": 0.2},
-    expected_tests=("orders_daily_volume", "payments_daily_volume"),
+    expected_tests=("validation_orders_daily_volume", "validation_payments_daily_volume"),
     description="only a share `keep` of the day's orders (with their payments) arrives",
 )
 def volume_drop(t: Tables, p: Params, day: dt.date, rng: np.random.Generator) -> int:
@@ -287,7 +300,7 @@ def volume_drop(t: Tables, p: Params, day: dt.date, rng: np.random.Generator) ->
     column=None,
     stage=Stage.ROWS,
     defaults={"share": 0.1},
-    expected_tests=("stg_customers_has_signup",),
+    expected_tests=("validation_customers_has_signup",),
     description="a share of the day's new customers lose their signup row",
 )
 def customers_without_signup(t: Tables, p: Params, day: dt.date, rng: np.random.Generator) -> int:
@@ -301,7 +314,11 @@ def customers_without_signup(t: Tables, p: Params, day: dt.date, rng: np.random.
     table="orders",
     column=None,
     stage=Stage.ROWS,
-    expected_tests=("orders_freshness", "orders_daily_volume", "payments_daily_volume"),
+    expected_tests=(
+        "validation_orders_freshness",
+        "validation_orders_daily_volume",
+        "validation_payments_daily_volume",
+    ),
     description="every order of the day, and its payments, is missing (the feed stopped)",
 )
 def freshness_gap(t: Tables, p: Params, day: dt.date, rng: np.random.Generator) -> int:
@@ -321,9 +338,9 @@ def freshness_gap(t: Tables, p: Params, day: dt.date, rng: np.random.Generator) 
     stage=Stage.TYPE,
     defaults={"prefix": "ID-"},
     expected_tests=(
-        "raw_orders_schema",
-        "stg_orders_order_id_not_null",
-        "stg_payments_order_id_relationships",
+        "validation_raw_orders_schema",
+        "validation_orders_order_id_not_null",
+        "validation_payments_order_id_relationships",
     ),
     description="the day's order ids turn from integers into prefixed text",
 )

@@ -79,9 +79,17 @@ def test_value_anomalies_set_the_labelled_values(clean):
     assert (dirty.payments.amount[hit] == clean.payments.amount[hit] * 4).all()
     dirty, rows = plant(clean, "schema_change")
     assert dirty.orders.id.str.startswith("ID-").sum() == rows
-    dirty, _ = plant(clean, "names_swapped", share=1.0)
+    floored = clean.copy()  # one of the day's customers with a blank first name (the floor)
     day = (clean.customer_dates() == DAY).to_numpy()
-    assert (dirty.customers.first_name[day] == clean.customers.last_name[day]).all()
+    floored.customers.loc[floored.customers.index[day][0], "first_name"] = ""
+    dirty, rows = plant(floored, "names_swapped", share=1.0)
+    c, d = floored.customers, dirty.customers
+    blank = (c.first_name.fillna("").str.strip() == "").to_numpy()  # the noise floor's
+    assert (day & blank).any() and rows == (day & ~blank).sum()
+    assert (d.first_name[day & ~blank] == c.last_name[day & ~blank]).all()
+    # a blank first name is never swapped into the last name
+    assert (d.first_name[blank] == c.first_name[blank]).all()
+    assert (d.last_name.fillna("").str.strip() != "").all()
 
 
 def test_row_anomalies_on_orders_keep_payments_consistent(clean):

@@ -112,11 +112,15 @@ def test_the_bytes_are_those_of_the_format(clean: Tables, tmp_path: Path) -> Non
             ),
         )
 
-    failed = {"orders_freshness", "payments_method_mix", "stg_orders_order_id_unique"}
+    failed = {
+        "validation_orders_freshness",
+        "validation_payments_method_mix",
+        "validation_orders_order_id_unique",
+    }
     scored = score(value, failed)
     assert scored.to_json() == _scored_before(before, failed)
     # Scoring a scored file again keeps the keys where they are.
-    failed = {"orders_daily_volume", "raw_orders_schema"}
+    failed = {"validation_orders_daily_volume", "validation_raw_orders_schema"}
     assert score(scored, failed).to_json() == _scored_before(scored.to_json(), failed)
 
 

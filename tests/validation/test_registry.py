@@ -7,9 +7,11 @@ import datetime as dt
 from typing import Any
 
 import pytest
+import yaml
 
 from jaffle_sim.validation.anomalies import DEFAULT_ANOMALIES, KINDS, ORDER, Anomaly, inject
 from jaffle_sim.validation.registry import KindRegistry, Stage, Tables
+from jaffle_sim.warehouse.dbt_project import bundled_project_dir
 from tests.validation.conftest import DATES, DAY, END
 
 # The order the kinds are applied in; it fixes the planted bytes, so a change here is a change
@@ -46,6 +48,33 @@ def test_every_kind_is_declared_completely(name: str) -> None:
     assert isinstance(kind.stage, Stage)
     assert ORDER.index(name) == kind.position
     Anomaly(name, -1, dict(kind.defaults))  # its defaults pass its own validation
+
+
+def _named_tests(folder: str) -> set[str]:
+    """The explicit names of the data tests in the yml files under the project's `folder`."""
+    names = set()
+    for path in (bundled_project_dir() / folder).rglob("*.yml"):
+        for model in yaml.safe_load(path.read_text()).get("models", []):
+            columns = model.get("columns", [])
+            for test in [
+                *model.get("data_tests", []),
+                *(t for c in columns for t in c.get("data_tests", [])),
+            ]:
+                if isinstance(test, dict):
+                    (args,) = test.values()
+                    if isinstance(args, dict) and "name" in args:
+                        names.add(args["name"])
+    return names
+
+
+def test_every_expected_test_is_a_test_of_the_validation_flavour() -> None:
+    """anomalies.json names the tests of the validation flavour's models (the ones a validation
+    run fails), never a training test."""
+    validation, training = _named_tests("models/validation"), _named_tests("models/staging")
+    training |= _named_tests("models/monitoring")
+    expected = {t for kind in KINDS.values() for t in kind.expected_tests}
+    assert expected <= validation, sorted(expected - validation)
+    assert not expected & training
 
 
 def test_the_order_reproduces_the_documented_stages() -> None:

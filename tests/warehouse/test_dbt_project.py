@@ -429,13 +429,12 @@ def test_validation_anomalies_fail_their_tests_without_touching_training_marts(
     assert not [n.name for n in result.nodes if n.status == "skipped"]
     assert not result.success and result.invocations > 1
     assert {
-        "validation_customers_first_name_not_blank",
         "not_null_stg_validation_customers_customer_id",  # 'ID-7'
         "validation_raw_customers_schema",  # 'ID-7' again, on the raw table
         "validation_orders_status_accepted_values",
         "validation_orders_order_id_unique",
         "validation_payments_order_id_relationships",
-        "validation_payments_amount_positive",
+        "validation_payments_amount_positive_unless_coupon",  # 0 by credit card
         "validation_signups_email_unique",
         "validation_signups_customer_id_relationships",
     } <= failed_names(result)

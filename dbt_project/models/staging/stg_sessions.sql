@@ -1,6 +1,12 @@
 {{ depends_on_seed('stg_website_sessions') }}
 {{ depends_on_seed('stg_app_sessions') }}
 
+{#-
+    The session feeds are delivered at least once: a session can arrive twice
+    (the same row again). Staging keeps one row per session_id, so every model
+    downstream sees each session once.
+#}
+
 with
 
 website_source as (
@@ -48,6 +54,18 @@ renamed as (
 
     from unioned
 
+),
+
+deduplicated as (
+
+    {{ keep_first_row(
+        'renamed',
+        columns=['session_id', 'platform', 'visitor_id', 'customer_id', 'started_at',
+                 'ended_at', 'utm_source', 'ad_id'],
+        partition_by='session_id',
+        order_by='started_at, ended_at'
+    ) }}
+
 )
 
-select * from renamed
+select * from deduplicated

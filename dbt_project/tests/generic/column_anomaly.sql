@@ -10,6 +10,9 @@
       zero_rate      share of non-null values equal to 0
       average        mean of the non-null values
       distinct_rate  distinct non-null values / non-null values
+    min_hit_count (rates only, default 0): a day whose rate rises fails only
+    with at least this many rows hit (a noise floor of a few defects per
+    thousand rows puts one or two on a small day by chance).
     The sd is the larger of the baseline days' sd and the sampling sd of the
     day's own rows (binomial for the rates, sd / sqrt(n) for the average). Days
     without values are not judged. Rows are dated by timestamp_column; baseline
@@ -30,7 +33,8 @@
     min_absolute_change=0.05,
     baseline_days=28,
     min_baseline_days=3,
-    detection_days=none
+    detection_days=none,
+    min_hit_count=0
 ) %}
 
 {%- set baseline_relation = jaffle_sim.baseline_relation(baseline) -%}
@@ -55,6 +59,11 @@
 {%- else -%}
     {{ exceptions.raise_compiler_error(
         "column_anomaly: metric must be null_rate, blank_rate, zero_rate, average or distinct_rate, got '"
+        ~ metric ~ "'") }}
+{%- endif -%}
+{%- if min_hit_count and metric not in ('null_rate', 'blank_rate', 'zero_rate') -%}
+    {{ exceptions.raise_compiler_error(
+        "column_anomaly: min_hit_count applies to null_rate, blank_rate and zero_rate, not '"
         ~ metric ~ "'") }}
 {%- endif -%}
 {%- if metric == 'average' -%}
@@ -121,6 +130,7 @@ baseline_daily as (
 
 {{ jaffle_sim.anomaly_verdict(
     'mean' if metric == 'average' else 'binomial',
-    sensitivity, min_relative_change, min_absolute_change, min_baseline_days) }}
+    sensitivity, min_relative_change, min_absolute_change, min_baseline_days,
+    min_hit_count=min_hit_count) }}
 
 {% endtest %}
