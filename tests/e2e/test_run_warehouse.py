@@ -190,7 +190,9 @@ def test_the_planted_anomalies_are_caught_and_scored(
     assert main(["score", str(run_out), "--format", "json"]) == 0
     printed = json.loads(capsys.readouterr().out)
     assert printed["recall"] == score["recall"] and printed["planted"] == 16
-    assert main(["score", str(run_out), "--min-recall", "1.01", "--format", "markdown"]) == 1
+    # a recall above 1 cannot be asked for: bad input, one line
+    assert main(["score", str(run_out), "--min-recall", "1.01", "--format", "markdown"]) == 2
+    assert "--min-recall" in capsys.readouterr().err
     assert (run_out / "report" / "index.html").is_file()
 
 
