@@ -470,6 +470,36 @@ def test_broken_training_data_fails_the_right_tests_and_builds_the_rest(tmp_path
 
 
 @pytest.mark.slow
+def test_row_checks_of_later_days_look_at_the_new_rows_only(tmp_path: Path) -> None:
+    """With var tests_since, the ads' row checks skip rows dated before it (the rows of earlier
+    days, checked on their own day); without it they check every row."""
+    out = make_run_folder(tmp_path)
+    with open(out / "seeds" / "ads" / "stg_google_ads.csv", "a") as fh:
+        fh.write('"g9","2024-01-01","paid_search","spring_sale",-5.00,10,1\n')  # an old bad row
+
+    def cost_checks(built: DbtResult) -> set[str]:
+        return {n for n in failed_names(built) if "cost_amount" in n}
+
+    with DbtRunner.for_run_folder(out) as runner:
+        every_row = runner.build(select=training(out), vars={"simulated_now": NOW})
+        new_rows = runner.build(
+            select=training(out),
+            vars={"simulated_now": NOW, "tests_since": "2024-01-03 00:00:00"},
+        )
+        with open(out / "seeds" / "ads" / "stg_google_ads.csv", "a") as fh:
+            fh.write('"g9","2024-01-04","paid_search","spring_sale",-5.00,10,1\n')  # a new one
+        new_bad = runner.build(
+            select=training(out),
+            vars={"simulated_now": NOW, "tests_since": "2024-01-03 00:00:00"},
+        )
+    assert cost_checks(every_row) and not cost_checks(new_rows)
+    assert cost_checks(new_bad) == cost_checks(every_row)
+    # the window does not reach the checks of keys or of the date column itself
+    assert new_rows.node("not_null_stg_ads_ad_date").status == "pass"
+    assert new_rows.reused_manifest  # the var only changes what the tests read
+
+
+@pytest.mark.slow
 def test_a_seed_that_cannot_load_leaves_its_models_skipped(tmp_path: Path) -> None:
     out = make_run_folder(tmp_path)
     with open(out / "seeds" / "training" / "raw_orders_training.csv", "a") as fh:
