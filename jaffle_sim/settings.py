@@ -44,7 +44,16 @@ VIRTUAL_FILE_SYSTEMS = (Path("/proc"), Path("/sys"))
 
 
 class BadInput(Exception):
-    """Bad user input: shown as one line, exit status 2."""
+    """Bad user input: shown as one line, exit status 2. A line break inside the message (a
+    value quoted from the input may hold one, such as U+0085) is shown escaped."""
+
+    def __init__(self, message: object = "") -> None:
+        text = str(message)
+        super().__init__("".join(_LINE_BREAKS.get(ch, ch) for ch in text))
+
+
+#: The characters `str.splitlines` breaks at, and how a one-line message shows them.
+_LINE_BREAKS = {ch: repr(ch)[1:-1] for ch in "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"}
 
 
 @dataclass(frozen=True)
