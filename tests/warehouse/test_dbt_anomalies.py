@@ -46,6 +46,8 @@ def validation_names(tests: set[str] | frozenset[str]) -> set[str]:
     return {validation_name(t) for t in tests}
 
 
+# The seed folders of the training build (training, sessions, ads, attribution).
+TRAINING_GROUPS = tuple(sorted({s.group for s in TABLES.values()} - {"validation"}))
 DAYS = 12
 SEED = 11
 END = dt.date(2026, 3, 15)
@@ -346,7 +348,7 @@ class Run:
         return self.runner.database_path
 
     def seeds(self, flavour: str) -> list[str]:
-        groups = ("training", "sessions", "ads") if flavour == "training" else ("validation",)
+        groups = TRAINING_GROUPS if flavour == "training" else ("validation",)
         return sorted(p.stem for g in groups for p in (self.out / "seeds" / g).glob("*.csv"))
 
     def refresh(self, flavour: str = "training", **vars: object) -> DbtResult:
@@ -499,11 +501,7 @@ def test_without_a_floor_the_training_build_is_green_too(tmp_path: Path) -> None
         write_seed(
             tmp_path, f"raw_{table}_validation", training.tables[f"raw_{table}_training"][:0]
         )
-    seeds = sorted(
-        p.stem
-        for g in ("training", "sessions", "ads")
-        for p in (tmp_path / "seeds" / g).glob("*.csv")
-    )
+    seeds = sorted(p.stem for g in TRAINING_GROUPS for p in (tmp_path / "seeds" / g).glob("*.csv"))
     with DbtRunner.for_run_folder(tmp_path) as runner:
         result = runner.build(select=selection("training", seeds), vars={"simulated_now": NOW})
     assert result.success, [(n.name, n.message) for n in result.failed]
