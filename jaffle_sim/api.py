@@ -52,6 +52,7 @@ class _Collect:
     def start(self, run: RunInfo) -> None:
         self._epoch = run.calendar.epoch_seconds
         self._stream = TableStream.for_run(run)
+        self._day_end = 0  # the end of the last day stepped (clock seconds)
 
     def day(self, day: SimDay, events: DayEvents) -> None:
         assert self._stream is not None
@@ -60,10 +61,11 @@ class _Collect:
                 self.events[kind].append(event_table(kind, events[kind], self._epoch))
         for name, rows in self._stream.day(events, day.end).items():
             self.tables.setdefault(name, []).append(rows)
+        self._day_end = day.end
 
     def end(self) -> None:
         assert self._stream is not None
-        self.tables[self._stream.orders_table].append(self._stream.orders.live())
+        self.tables[self._stream.orders_table].append(self._stream.orders.live(self._day_end))
 
 
 def simulate(

@@ -7,7 +7,8 @@
         {{ stage_orders(source('shop', 'raw_orders_training')) }}
 
     Conversions use dbt.safe_cast (see macros/types.sql): the validation tables
-    are loaded as text, and a malformed value (an id like 'ID-123') becomes a
+    are loaded with the types inferred from their files, and a malformed value
+    (an id like 'ID-123', which makes the column text) becomes a
     null that the not_null tests report instead of failing the model.
 #}
 

@@ -31,3 +31,18 @@
 {% macro postgres__round_weight(expression) -%}
     cast(round(cast(({{ expression }}) as numeric), 10) as {{ type_double() }})
 {%- endmacro %}
+
+
+{# The family of a column type as an adapter spells it (varchar and text are both text), for
+   comparing the columns of two tables across adapters (tests/generic/column_types_match.sql). #}
+{% macro type_family(dtype) -%}
+    {%- set t = dtype | lower -%}
+    {%- if 'char' in t or 'text' in t or 'string' in t -%}{{ return('text') }}
+    {%- elif 'timestamp' in t or 'datetime' in t -%}{{ return('timestamp') }}
+    {%- elif 'date' in t -%}{{ return('date') }}
+    {%- elif 'bool' in t -%}{{ return('boolean') }}
+    {%- elif 'int' in t -%}{{ return('integer') }}
+    {%- elif 'dec' in t or 'numeric' in t or 'double' in t or 'float' in t or 'real' in t -%}{{ return('number') }}
+    {%- else -%}{{ return(t) }}
+    {%- endif -%}
+{%- endmacro %}

@@ -98,7 +98,7 @@ class TableSpill:
         last = day.index == self._stream_days - 1
         every = self.publish_every
         if orders in self.tables and (last or (every > 0 and (day.index + 1) % every == 0)):
-            live = self._stream.orders.live()
+            live = self._stream.orders.live(day.end)
             self.live = live.num_rows
             if self.arrow:
                 write_arrow(live, self._dir / f"{orders}{LIVE}.arrow")

@@ -2,7 +2,10 @@
 
 Every table is derived from events; nothing is written by hand. Most tables only grow, so a day's
 events give that day's new rows. Orders change status as they age: `OrderBook` keeps the orders
-whose status can still change and hands over the ones that are settled.
+whose status can still change and hands over the ones that are settled. A late row of the noise
+floor (`delivery_delay_seconds`) reaches the tables on the day it arrives: an order and its
+payments placed before midnight appear in the next day's file (those still on their way when the
+run ends appear in none).
 """
 
 from __future__ import annotations
@@ -53,10 +56,28 @@ class Projector:
         self.epoch = epoch
         self.flavour = flavour
         self._ads: dict[str, tuple[str, str]] = {}  # ad_id -> (medium, campaign)
+        self._late_payments: list[tuple[int, int, str, int, int]] = []  # (..., arrives_at)
 
-    def account_rows(self, events: DayEvents) -> dict[str, pa.Table]:
+    def payments(self, events: DayEvents, day_end: int) -> dict[str, list[Any]]:
+        """The payments that reach the shop's tables by `day_end`: earlier late ones first."""
+        p = events["payment_made"]
+        rows = [*self._late_payments]
+        for row in zip(
+            p["payment_id"],
+            p["order_id"],
+            p["method"],
+            p["amount_cents"],
+            np.add(p["paid_at"], p["delivery_delay_seconds"]).tolist(),
+        ):
+            rows.append(row)
+        self._late_payments = [r for r in rows if r[4] >= day_end]
+        arrived = [r for r in rows if r[4] < day_end]
+        cols: list[Any] = list(zip(*arrived)) if arrived else [[], [], [], []]
+        return dict(zip(("payment_id", "order_id", "method", "amount_cents"), cols))
+
+    def account_rows(self, events: DayEvents, day_end: int) -> dict[str, pa.Table]:
         """New rows of customers, signups and payments (orders go through `OrderBook`)."""
-        s, p, f = events["signed_up"], events["payment_made"], self.flavour
+        s, p, f = events["signed_up"], self.payments(events, day_end), self.flavour
         return {
             f"raw_customers_{f}": _table(
                 ACCOUNT_COLUMNS["customers"],
@@ -152,7 +173,7 @@ class TableStream:
         return cls(run.calendar.epoch_seconds, run.flavour, settle)
 
     def day(self, events: DayEvents, day_end: int) -> dict[str, pa.Table]:
-        new = self.projector.account_rows(events)
+        new = self.projector.account_rows(events, day_end)
         new.update(self.projector.session_rows(events))
         new.update(self.projector.ad_rows(events))
         new[ATTRIBUTION_TRUTH] = truth_rows(events, self.projector.epoch)
@@ -168,12 +189,16 @@ class OrderBook:
     def __init__(self, epoch: int, settle_after: float):
         self.epoch = epoch
         self.settle_after = settle_after
-        self._live: dict[int, list[Any]] = {}  # order id -> [user_id, ordered_at, status]
+        # order id -> [user_id, ordered_at, status, arrives_at]
+        self._live: dict[int, list[Any]] = {}
 
     def apply(self, events: DayEvents) -> None:
         o = events["order_placed"]
-        for order_id, customer_id, at in zip(o["order_id"], o["customer_id"], o["ordered_at"]):
-            self._live[order_id] = [customer_id, at, "placed"]
+        arrives = np.add(o["ordered_at"], o["delivery_delay_seconds"]).tolist()
+        for order_id, customer_id, at, arrival in zip(
+            o["order_id"], o["customer_id"], o["ordered_at"], arrives
+        ):
+            self._live[order_id] = [customer_id, at, "placed", arrival]
         c = events["order_status_changed"]
         for order_id, status in zip(c["order_id"], c["status"]):
             row = self._live.get(order_id)
@@ -188,14 +213,15 @@ class OrderBook:
             if row[1] > now - self.settle_after:
                 break
             settled.append(order_id)
-        rows = [(i, *self._live.pop(i)) for i in settled]
+        rows = [(i, *self._live.pop(i)[:3]) for i in settled]
         return self._as_table(rows)
 
     def __len__(self) -> int:
         return len(self._live)
 
-    def live(self) -> pa.Table:
-        return self._as_table([(i, *row) for i, row in self._live.items()])
+    def live(self, now: int) -> pa.Table:
+        """The orders not settled yet that have reached the tables by `now`."""
+        return self._as_table([(i, *row[:3]) for i, row in self._live.items() if row[3] < now])
 
     def _as_table(self, rows: list[tuple[Any, ...]]) -> pa.Table:
         cols: list[Any] = list(zip(*rows)) if rows else [[], [], [], []]

@@ -339,6 +339,7 @@ def freshness_gap(t: Tables, p: Params, day: dt.date, rng: np.random.Generator) 
     defaults={"prefix": "ID-"},
     expected_tests=(
         "validation_raw_orders_schema",
+        "validation_raw_orders_types",
         "validation_orders_order_id_not_null",
         "validation_payments_order_id_relationships",
     ),

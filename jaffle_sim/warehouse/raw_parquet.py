@@ -37,7 +37,8 @@ def external_location(folder: Path) -> str:
 
 def seed_column_types(project_dir: Path) -> dict[str, dict[str, str]]:
     """Every seed's declared ``column_types`` (seed name -> column -> SQL type), from the YAML
-    files of the dbt project in `project_dir`."""
+    files of the dbt project in `project_dir`; a seed declared without them (the validation
+    tables, typed as a loader would infer) maps to no types."""
     yaml: Any = importlib.import_module("yaml")  # PyYAML, a dependency of dbt
     found: dict[str, dict[str, str]] = {}
     for path in sorted(project_dir.glob("models/**/*.yml")):
@@ -46,8 +47,8 @@ def seed_column_types(project_dir: Path) -> dict[str, dict[str, str]]:
         for seed in seeds or ():
             config = seed.get("config") or {}
             types = config.get("column_types") or seed.get("column_types")
-            if isinstance(types, dict):
-                found[str(seed["name"])] = {str(k): str(v) for k, v in types.items()}
+            declared = types if isinstance(types, dict) else {}
+            found[str(seed["name"])] = {str(k): str(v) for k, v in declared.items()}
     return found
 
 
@@ -82,7 +83,8 @@ def arrow_type(sql_type: str) -> Any:
 
 
 def write_parquet(csv_path: Path, parquet_path: Path, column_types: dict[str, str]) -> int:
-    """Convert one seed CSV into Parquet with the given column types; returns its rows."""
+    """Convert one seed CSV into Parquet with the given column types (none given: each column's
+    type is inferred from the file, as a loader would); returns its rows."""
     import pyarrow.csv as pacsv
     import pyarrow.parquet as pq
 
@@ -97,7 +99,7 @@ def write_parquet(csv_path: Path, parquet_path: Path, column_types: dict[str, st
         ),
     )
     missing = [c for c in table.column_names if c not in types]
-    if missing:
+    if missing and types:
         raise ParquetLoadError(
             f"{csv_path.name}: no declared type for column(s) {', '.join(missing)}"
         )

@@ -5,9 +5,9 @@ import pyarrow.parquet as pq
 import pytest
 
 from jaffle_sim.clock import DAY, HOUR
-from jaffle_sim.events import DayEvents, EventLog, OrderPlaced, OrderStatusChanged
+from jaffle_sim.events import DayEvents, EventLog, OrderPlaced, OrderStatusChanged, PaymentMade
 from jaffle_sim.output.run_folder import OutputExists, RunFolder, atomic_file
-from jaffle_sim.output.tables import OrderBook
+from jaffle_sim.output.tables import OrderBook, TableStream
 
 
 def test_atomic_file_leaves_nothing_half_written(tmp_path):
@@ -47,14 +47,31 @@ def test_order_book_shows_status_as_of_the_day_and_settles_a_prefix():
     log.record(OrderPlaced(2, 8, 2 * HOUR, 500, "a1", True))
     log.record(OrderStatusChanged(1, "shipped", 20 * HOUR))
     book.apply(_events(log))
-    assert book.live().column("status").to_pylist() == ["shipped", "placed"]
+    assert book.live(DAY).column("status").to_pylist() == ["shipped", "placed"]
     assert book.settle(DAY).num_rows == 0
     settled = book.settle(5 * DAY + 90 * 60)  # order 1 is older than 5 days, order 2 not yet
     assert settled.column("id").to_pylist() == [1]
-    assert book.live().column("id").to_pylist() == [2]
+    assert book.live(6 * DAY).column("id").to_pylist() == [2]
     log.record(OrderStatusChanged(1, "returned", 6 * DAY))
     with pytest.raises(RuntimeError, match="after it was settled"):
         book.apply(_events(log))
+
+
+def test_a_late_order_and_its_payments_reach_the_next_days_file():
+    """The noise floor's late rows: placed at 23:00, arriving 3 h later, the next day."""
+    stream = TableStream(epoch=0, flavour="training", settle_after=5 * DAY)
+    log = EventLog()
+    log.record(OrderPlaced(1, 7, 10 * HOUR, 1000, "w1", True))
+    log.record(PaymentMade(1, 1, "credit_card", 1000, 10 * HOUR))
+    log.record(OrderPlaced(2, 8, 23 * HOUR, 500, "a1", True, delivery_delay_seconds=3 * HOUR))
+    log.record(PaymentMade(2, 2, "coupon", 200, 23 * HOUR, delivery_delay_seconds=3 * HOUR))
+    log.record(PaymentMade(3, 2, "gift_card", 300, 23 * HOUR, delivery_delay_seconds=3 * HOUR))
+    first = stream.day(_events(log), DAY)
+    assert first["raw_payments_training"].column("id").to_pylist() == [1]
+    assert stream.orders.live(DAY).column("id").to_pylist() == [1]
+    second = stream.day(_events(log), 2 * DAY)
+    assert second["raw_payments_training"].column("id").to_pylist() == [2, 3]
+    assert stream.orders.live(2 * DAY).column("id").to_pylist() == [1, 2]
 
 
 def test_daily_published_orders_show_each_days_statuses(tmp_path):

@@ -53,12 +53,29 @@ def test_a_parquet_copy_reads_back_as_the_seed_table(tmp_path: Path) -> None:
     assert [r[1] for r in seeded] == ["Ann", None, "  ", "None", "null", 'x, "quoted"']
 
 
-def test_the_projects_seeds_all_declare_types_parquet_can_hold() -> None:
+def test_the_projects_seeds_declare_types_parquet_can_hold() -> None:
     types = seed_column_types(bundled_project_dir())
     assert len(types) == 14
-    for columns in types.values():
+    for name, columns in types.items():
+        # the validation tables get the types a loader infers from the file
+        assert (not columns) == name.endswith("_validation"), name
         for sql_type in columns.values():
             arrow_type(sql_type)
+
+
+def test_a_table_without_declared_types_gets_the_types_of_its_file(tmp_path: Path) -> None:
+    import pyarrow.parquet as pq
+
+    clean, changed = tmp_path / "clean.csv", tmp_path / "changed.csv"
+    clean.write_text('"id","user_id","order_date","status"\n1,7,2026-06-01 10:00:00,"placed"\n')
+    changed.write_text(clean.read_text() + '"ID-2",8,2026-06-01 11:00:00,"placed"\n')
+    write_parquet(clean, tmp_path / "clean.parquet", {})
+    write_parquet(changed, tmp_path / "changed.parquet", {})
+    clean_schema = pq.read_schema(tmp_path / "clean.parquet")
+    changed_schema = pq.read_schema(tmp_path / "changed.parquet")
+    assert str(clean_schema.field("id").type) == "int64"
+    assert str(changed_schema.field("id").type) == "string"  # the schema change, as a type
+    assert str(changed_schema.field("order_date").type).startswith("timestamp")
 
 
 def test_an_unknown_type_is_refused() -> None:

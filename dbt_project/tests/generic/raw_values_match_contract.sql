@@ -1,8 +1,8 @@
 {#
     Schema contract of a raw shop table: every non-null value of each listed
     column of `raw_table` (a source, e.g. source('shop', 'raw_orders_validation'))
-    converts to its contract type. The validation tables are loaded as text,
-    so a changed format (an integer id turned into 'ID-123') shows up here; the
+    converts to its contract type. The validation tables are loaded with the
+    types inferred from their files, so a changed format (an integer id turned into 'ID-123') shows up here; the
     training tables are loaded typed and pass. A listed column missing from the
     table makes the test error.
 
