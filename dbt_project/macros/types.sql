@@ -46,3 +46,27 @@
     {%- else -%}{{ return(t) }}
     {%- endif -%}
 {%- endmacro %}
+
+
+{# The (name, type) of each column of `relation`, as the warehouse reports them. DuckDB asks the
+   query itself, which also covers a source read from Parquet files (--load parquet). #}
+{% macro relation_column_types(relation) -%}
+    {{ return(adapter.dispatch('relation_column_types', 'jaffle_sim')(relation)) }}
+{%- endmacro %}
+
+{% macro default__relation_column_types(relation) -%}
+    {%- set out = [] -%}
+    {%- for column in adapter.get_columns_in_relation(relation) -%}
+        {%- do out.append((column.name, column.dtype)) -%}
+    {%- endfor -%}
+    {{ return(out) }}
+{%- endmacro %}
+
+{% macro duckdb__relation_column_types(relation) -%}
+    {%- set described = run_query('describe select * from ' ~ relation) -%}
+    {%- set out = [] -%}
+    {%- for row in described.rows -%}
+        {%- do out.append((row[0], row[1])) -%}
+    {%- endfor -%}
+    {{ return(out) }}
+{%- endmacro %}

@@ -279,6 +279,7 @@ DEFAULT_ANOMALIES = (
         "schema_change",
         -2,
         "raw_orders_schema",
+        "validation_raw_orders_types",
         "stg_orders_order_id_not_null",
         "stg_payments_order_id_relationships",
         "payments_daily_volume",

@@ -413,15 +413,17 @@ def test_validation_anomalies_fail_their_tests_without_touching_training_marts(
     runner.close()
     seeded = [n.name for n in result.nodes if n.resource_type == "seed"]
     built = {n.name for n in result.nodes if n.resource_type == "model"}
-    # a validation build loads only the validation seeds (as text) ...
+    # a validation build loads only the validation seeds, typed as a loader infers from each
+    # file: the customer id 'ID-7' makes that column text, the order ids stay integers ...
     assert sorted(seeded) == sorted(
         f"raw_{t}_validation" for t in ("customers", "orders", "payments", "signups")
     )
     assert query(
         warehouse,
-        "select data_type from information_schema.columns "
-        "where table_name = 'raw_orders_validation' and column_name = 'id'",
-    ) == [("VARCHAR",)]
+        "select table_name, data_type from information_schema.columns "
+        "where table_name in ('raw_orders_validation', 'raw_customers_validation') "
+        "and column_name = 'id' order by 1",
+    ) == [("raw_customers_validation", "VARCHAR"), ("raw_orders_validation", "INTEGER")]
     # ... builds the validation flavour's staging and monitoring, not the training models
     assert {"stg_validation_orders", "monitored_validation_orders"} <= built
     assert not built & {"orders", "sessions", "stg_orders", "baseline_orders"}
@@ -431,6 +433,7 @@ def test_validation_anomalies_fail_their_tests_without_touching_training_marts(
     assert {
         "not_null_stg_validation_customers_customer_id",  # 'ID-7'
         "validation_raw_customers_schema",  # 'ID-7' again, on the raw table
+        "validation_raw_customers_types",  # and as a type: text where training has integers
         "validation_orders_status_accepted_values",
         "validation_orders_order_id_unique",
         "validation_payments_order_id_relationships",

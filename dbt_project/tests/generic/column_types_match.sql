@@ -12,14 +12,14 @@
 {%- set rows = [] -%}
 {%- if execute -%}
     {%- set loaded = {} -%}
-    {%- for column in adapter.get_columns_in_relation(raw_table) -%}
-        {%- do loaded.update({column.name | lower: type_family(column.dtype)}) -%}
+    {%- for name, dtype in relation_column_types(raw_table) -%}
+        {%- do loaded.update({name | lower: type_family(dtype)}) -%}
     {%- endfor -%}
-    {%- for column in adapter.get_columns_in_relation(reference) -%}
-        {%- set expected = type_family(column.dtype) -%}
-        {%- set found = loaded.get(column.name | lower, 'missing') -%}
+    {%- for name, dtype in relation_column_types(reference) -%}
+        {%- set expected = type_family(dtype) -%}
+        {%- set found = loaded.get(name | lower, 'missing') -%}
         {%- if found != expected -%}
-            {%- do rows.append((column.name | lower, expected, found)) -%}
+            {%- do rows.append((name | lower, expected, found)) -%}
         {%- endif -%}
     {%- endfor -%}
 {%- endif -%}
