@@ -75,7 +75,7 @@ class Session(NamedTuple):
     customer_id: int | None
     started_at: int
     ended_at: int
-    platform: str
+    site: str  # `website` or `app` (`SITES`)
     utm_source: str | None
     ad_id: str | None
     touch: int  # the session's place in the visitor's journey (1 = first visit; 0 = a customer)
@@ -114,22 +114,23 @@ class JourneyConverted(NamedTuple):
 
 
 class OrderPlaced(NamedTuple):
-    """An order and the session that led to it (ground truth of its conversion). `amount_cents`
-    is what the customer pays: 0 for an order covered in full by a coupon. A late row reaches
+    """An order and the session that led to it (ground truth of its conversion). `total_cents`
+    is what the customer pays, the sum of the order's payments: 0 for an order covered in full
+    by a coupon. A late row reaches
     the shop's tables `delivery_delay_seconds` after `ordered_at` (0: at once), in the file of
     the day it arrives."""
 
     order_id: int
     customer_id: int
     ordered_at: int
-    amount_cents: int
+    total_cents: int
     session_id: str
     is_first_order: bool
     delivery_delay_seconds: int = 0
 
 
 class PaymentMade(NamedTuple):
-    """One of an order's one or two payments; the payments of an order sum to its amount (an
+    """One of an order's one or two payments; the payments of an order sum to its total (an
     order covered in full by a coupon has one `coupon` payment of 0). A payment arrives with its
     order (`delivery_delay_seconds` as the order's)."""
 
@@ -142,7 +143,8 @@ class PaymentMade(NamedTuple):
 
 
 class OrderStatusChanged(NamedTuple):
-    """An order moves to a new fulfilment status (`placed` is implied by `OrderPlaced`)."""
+    """An order moves to a fulfilment status: `placed` at its `ordered_at`, then the later ones
+    (`STATUSES`, in that order) on the days they happen."""
 
     order_id: int
     status: str

@@ -7,7 +7,7 @@ Bounds that keep a run within the machine (each can be lifted by an option):
 - `--days` at most `MAX_DAYS` (3650, ten years; `--max-days N` lifts it);
 - the expected event volume of a flavour, estimated from the scenario before the run
   (`expected_events`: ad days, clicks, sessions, sign-ups and orders with their payments and
-  status changes, growing with the demand; about 250,000 for the default 60 days) at most
+  status changes, growing with the demand; about 275,000 for the default 60 days) at most
   `MAX_EVENTS` (100 million; `--max-events N` lifts it).
 
 Every date a run touches, from its existing customers' history to the last simulated day, lies
@@ -215,7 +215,7 @@ def expected_events(scenario: Scenario, days: int) -> float:
         signups = visitors * min(1.0, conversion)
         buyers = customers.existing_customers + signups * days / 2
         orders = buyers * customers.purchase_rate_per_day.mean
-        per_day = running + clicks + visitors * sessions + 2 * signups + 4 * orders
+        per_day = running + clicks + visitors * sessions + 2 * signups + 5 * orders
         estimate = float(per_day * grown_days)
     except (ArithmeticError, ValueError):
         return math.inf

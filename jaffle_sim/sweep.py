@@ -112,7 +112,7 @@ def measures(root: Path) -> dict[str, float]:
 
     con = duckdb.connect()
     orders, revenue = con.execute(
-        f"select count(*), coalesce(sum(amount_cents), 0) / 100.0 from {parquet('order_placed')}"
+        f"select count(*), coalesce(sum(total_cents), 0) / 100.0 from {parquet('order_placed')}"
     ).fetchone() or (0, 0.0)
     signups, visitors = con.execute(
         f"""select count(*) filter (where session_id is not null),

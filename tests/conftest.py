@@ -66,9 +66,7 @@ class Tables:
     @property
     def sessions(self) -> pd.DataFrame:
         web, app = self.website_sessions, self.app_sessions
-        return pd.concat(
-            [web.assign(platform="website"), app.assign(platform="app")], ignore_index=True
-        )
+        return pd.concat([web.assign(site="website"), app.assign(site="app")], ignore_index=True)
 
     @property
     def ads(self) -> pd.DataFrame:

@@ -44,8 +44,8 @@ def test_sessions_come_from_running_ads_of_the_right_platform(tables):
     joined = paid.merge(ads[["ad_id", "date", "source"]], on=["ad_id", "date"], how="left")
     assert joined.source.notna().all(), "every ad session matches an ad row of its day"
     assert (joined.source == joined.utm_source).all()
-    assert set(s[s.platform == "website"].utm_source.dropna()) == {"google", "facebook"}
-    assert set(s[s.platform == "app"].utm_source.dropna()) == {"facebook", "instagram"}
+    assert set(s[s.site == "website"].utm_source.dropna()) == {"google", "facebook"}
+    assert set(s[s.site == "app"].utm_source.dropna()) == {"facebook", "instagram"}
     organic = s[s.utm_source.isna()]
     assert organic.ad_id.isna().all() and len(organic) > 0
     assert ((s.ended_at - s.started_at) >= pd.Timedelta(minutes=1)).all()
@@ -113,7 +113,7 @@ def test_payments_positive_and_sum_to_order_amount(tables):
     ).all()
     assert (payments.amount == 0).any()
     assert payments.groupby("order_id").size().isin([1, 2]).all()
-    placed = tables.events("order_placed").set_index("order_id").amount_cents
+    placed = tables.events("order_placed").set_index("order_id").total_cents
     paid = payments.groupby("order_id").amount.sum()
     assert paid.equals(placed.loc[paid.index].rename("amount"))
     assert set(payments.payment_method) == {"credit_card", "bank_transfer", "coupon", "gift_card"}

@@ -53,10 +53,10 @@ class SessionDesk:
         self._u = Buffered(rng.random)
         self._minutes = Buffered(lambda n: traffic.session_minutes.sample(rng, n))
 
-    def number(self, platform: str, n: int) -> list[str]:
-        start = self.next_number[platform]
-        self.next_number[platform] = start + n
-        prefix = "a" if platform == "app" else "w"
+    def number(self, site: str, n: int) -> list[str]:
+        start = self.next_number[site]
+        self.next_number[site] = start + n
+        prefix = "a" if site == "app" else "w"
         return [f"{prefix}{i}" for i in range(start, start + n)]
 
     def open(self, at: float, visitor_id: int, customer_id: int, channel: str) -> str:
@@ -66,15 +66,15 @@ class SessionDesk:
             ad_id = self.platforms[channel].route_one(self._u())
             if ad_id is None:
                 channel = ORGANIC
-        platform = "app" if self._u() < self.app_share[channel] else "website"
-        number = self.next_number[platform]
-        self.next_number[platform] = number + 1
-        session_id = f"{'a' if platform == 'app' else 'w'}{number}"
+        site = "app" if self._u() < self.app_share[channel] else "website"
+        number = self.next_number[site]
+        self.next_number[site] = number + 1
+        session_id = f"{'a' if site == 'app' else 'w'}{number}"
         start = int(at)
         end = start + max(MINUTE, int(self._minutes() * MINUTE))
         source = None if channel == ORGANIC else channel
         self.log.record(
-            Session(session_id, visitor_id, customer_id, start, end, platform, source, ad_id, 0)
+            Session(session_id, visitor_id, customer_id, start, end, site, source, ad_id, 0)
         )
         if ad_id is not None:
             self.log.record(Click(start, ad_id, channel, visitor_id, session_id, 0))

@@ -2,10 +2,10 @@
 
 An order is `placed`, then `shipped`, then `completed`; a share of completed orders is sent back
 (`return_pending`, then `returned`). The shop plans each order's timeline when it is placed and
-records every status change on the day it happens, so a table written on a given day shows each
-order's status as of that day.
+records every status change, `placed` included (at the order's `ordered_at`), on the day it
+happens, so a table written on a given day shows each order's status as of that day.
 
-With the noise floor (`Defects`), a few orders are covered in full by a coupon (amount 0, one
+With the noise floor (`Defects`), a few orders are covered in full by a coupon (total 0, one
 `coupon` payment of 0) and a few rows arrive late, with the next day's file.
 """
 
@@ -97,6 +97,7 @@ class Shop:
         for part, method in zip(parts, methods):
             self.log.record(PaymentMade(self._next_payment, order_id, method, part, t, delay))
             self._next_payment += 1
+        self._plan(order_id, t, "placed")
         shipped = t + max(1, int(self._ship() * HOUR))
         completed = shipped + max(1, int(self._deliver() * HOUR))
         self._plan(order_id, shipped, "shipped")

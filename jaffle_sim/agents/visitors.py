@@ -342,7 +342,7 @@ class Visitors:
                 "customer_id": customer_id[landed_idx].tolist(),
                 "started_at": col["start"][landed_idx],
                 "ended_at": col["end"][landed_idx],
-                "platform": np.where(col["is_app"][landed_idx], "app", "website").tolist(),
+                "site": np.where(col["is_app"][landed_idx], "app", "website").tolist(),
                 "utm_source": SOURCES[col["channel"][landed_idx]].tolist(),
                 "ad_id": col["ad_id"][landed_idx].tolist(),
                 "touch": col["number"][landed_idx],

@@ -181,7 +181,7 @@ def _money(cents: float | None) -> str:
 def truth_credit(touches: pd.DataFrame, orders: pd.DataFrame) -> Credit:
     """Revenue and acquisitions by channel under the truth credit (`touch_credited` events)."""
     per_customer = orders.groupby("customer_id").agg(
-        revenue=("amount_cents", "sum"), first=("is_first_order", "any")
+        revenue=("total_cents", "sum"), first=("is_first_order", "any")
     )
     t = touches.assign(channel=touches["utm_source"].fillna(ORGANIC))
     t = t.join(per_customer, on="customer_id")
@@ -190,7 +190,7 @@ def truth_credit(touches: pd.DataFrame, orders: pd.DataFrame) -> Credit:
     first = t["first"].astype("boolean").fillna(False).astype(float)
     acquired = (credit * first).groupby(t["channel"]).sum()
     signups = credit.groupby(t["channel"]).sum()
-    return _credit(revenue, acquired, signups, float(orders["amount_cents"].sum()))
+    return _credit(revenue, acquired, signups, float(orders["total_cents"].sum()))
 
 
 def model_credit(
@@ -199,13 +199,13 @@ def model_credit(
     """Revenue and acquisitions by channel under one model (`rows` as `order_touches` gives),
     and sign-ups over the journeys of `touches` (`touch_credited` events)."""
     w = rows[f"{model}_weight"].astype(float)
-    revenue = (w * rows["amount_cents"].astype(float)).groupby(rows["channel"]).sum()
+    revenue = (w * rows["total_cents"].astype(float)).groupby(rows["channel"]).sum()
     acquired = (w * rows["is_first_order"].astype(float)).groupby(rows["channel"]).sum()
     count = touches.groupby("customer_id")["touch"].transform("size").to_numpy()
     on_journeys = pd.Series(weights(model, touches["touch"].to_numpy(), count))
     channel = touches["utm_source"].fillna(ORGANIC).to_numpy()
     signups = on_journeys.groupby(channel).sum()
-    return _credit(revenue, acquired, signups, float(orders["amount_cents"].sum()))
+    return _credit(revenue, acquired, signups, float(orders["total_cents"].sum()))
 
 
 def _credit(
@@ -266,7 +266,7 @@ def warehouse_touches(path: Path) -> pd.DataFrame:
     weights = ", ".join(f"t.{m}_weight" for m in MODELS)
     sql = f"""
         select t.order_id, coalesce(t.utm_source, '{ORGANIC}') as channel,
-               cast(round(t.order_amount * 100) as bigint) as amount_cents,
+               cast(round(t.order_amount * 100) as bigint) as total_cents,
                o.is_first_order, {weights}
         from attribution_touches as t
         inner join orders as o on o.order_id = t.order_id

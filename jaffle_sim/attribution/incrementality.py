@@ -74,7 +74,7 @@ class _Outcome:
         for cid, key, at in zip(j["customer_id"], j["arrival_key"], j["converted_at"]):
             self.acquired[int(cid)] = (int(key), int(at))
         o = events["order_placed"]
-        amounts = np.asarray(o["amount_cents"], dtype=np.int64).tolist()
+        amounts = np.asarray(o["total_cents"], dtype=np.int64).tolist()
         for cid, amount in zip(np.asarray(o["customer_id"]).tolist(), amounts):
             row = self.orders.setdefault(cid, [0, 0])
             row[0] += 1

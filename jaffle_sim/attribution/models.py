@@ -52,7 +52,7 @@ def order_touches(
     window_days: float = 1.0,
 ) -> pd.DataFrame:
     """The mart's rows from the event log (times in clock seconds): one row per (order, touch)
-    with `order_id, customer_id, amount_cents, is_first_order, session_id, channel,
+    with `order_id, customer_id, total_cents, is_first_order, session_id, channel,
     touch_number, touch_count` and one `<model>_weight` column per model.
 
     `sessions`: session events (`is_duplicate` rows are dropped), `signups`: sign-up events (they
@@ -76,7 +76,7 @@ def order_touches(
             "order_id": orders["order_id"].to_numpy(dtype=np.int64),
             "customer_id": orders["customer_id"].to_numpy(dtype=np.int64),
             "order_at": orders["ordered_at"].to_numpy(dtype=np.int64),
-            "amount_cents": orders["amount_cents"].to_numpy(dtype=np.int64),
+            "total_cents": orders["total_cents"].to_numpy(dtype=np.int64),
             "is_first_order": orders["is_first_order"].to_numpy(dtype=bool),
         }
     )

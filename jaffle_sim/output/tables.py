@@ -110,11 +110,11 @@ class Projector:
 
     def session_rows(self, events: DayEvents) -> dict[str, pa.Table]:
         s = events["session"]
-        platform = np.asarray(s["platform"], dtype=object)
+        site = np.asarray(s["site"], dtype=object)
         by_start = np.argsort(np.asarray(s["started_at"], dtype=np.int64), kind="stable")
         out = {}
         for name in SITES:
-            idx = by_start[platform[by_start] == name]
+            idx = by_start[site[by_start] == name]
             out[f"stg_{name}_sessions"] = _table(
                 SESSION_COLUMNS,
                 [
@@ -193,18 +193,23 @@ class OrderBook:
         self._live: dict[int, list[Any]] = {}
 
     def apply(self, events: DayEvents) -> None:
+        """Add the day's orders and apply the day's status changes (every order has its
+        `placed` change on the day it is placed)."""
         o = events["order_placed"]
         arrives = np.add(o["ordered_at"], o["delivery_delay_seconds"]).tolist()
         for order_id, customer_id, at, arrival in zip(
             o["order_id"], o["customer_id"], o["ordered_at"], arrives
         ):
-            self._live[order_id] = [customer_id, at, "placed", arrival]
+            self._live[order_id] = [customer_id, at, None, arrival]
         c = events["order_status_changed"]
         for order_id, status in zip(c["order_id"], c["status"]):
             row = self._live.get(order_id)
             if row is None:
                 raise RuntimeError(f"order {order_id} changed status after it was settled")
             row[2] = status
+        for order_id in o["order_id"]:
+            if self._live[order_id][2] is None:
+                raise RuntimeError(f"order {order_id} has no status (no `placed` change)")
 
     def settle(self, now: int) -> pa.Table:
         """Remove and return the orders placed more than `settle_after` seconds before `now`."""

@@ -110,7 +110,7 @@ def attribution(data: RunData) -> pd.DataFrame:
     """Per channel: spend and revenue (dollars, revenue by each order's converting session's
     `utm_source`) and ROAS (revenue / spend)."""
     orders = m.order_sessions(data)
-    revenue = orders.groupby("channel").amount_cents.sum()
+    revenue = orders.groupby("channel").total_cents.sum()
     spend = data.events["ad_day"].groupby("platform").cost_cents.sum()
     rows = []
     for ch in (*PLATFORMS, ORGANIC):
@@ -150,7 +150,7 @@ def revenue_chart(data: RunData) -> Figure:
             day = sub.ordered_at.to_numpy(np.int64) // DAY
             keep = (day >= 0) & (day < data.days)
             daily = np.bincount(
-                day[keep], weights=sub.amount_cents.to_numpy(float)[keep], minlength=data.days
+                day[keep], weights=sub.total_cents.to_numpy(float)[keep], minlength=data.days
             )
             right.plot(data.dates, daily / 100, color=COLOURS[ch], label=f"revenue {ch}")
         plain_log_axis(right)

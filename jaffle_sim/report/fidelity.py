@@ -152,7 +152,7 @@ def sessions(data: RunData) -> list[Check]:
         c.quantile(sec, "traffic.session_minutes: median", conf, ref, minutes, 0.5, unit="min"),
     ]
     channel = m.channel(s.utm_source)
-    app = (s.platform == "app").to_numpy()
+    app = (s.site == "app").to_numpy()
     shares = {ORGANIC: ("traffic.organic_app_share", t.organic_app_share)}
     for p in PLATFORMS:
         shares[p] = (f"ads.{p}.app_share", data.scenario.ads[p].app_share)

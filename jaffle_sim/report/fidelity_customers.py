@@ -138,7 +138,7 @@ def shop(data: RunData) -> list[Check]:
     b = data.scenario.shop
     # Orders covered in full by a coupon are the noise floor's (see the quality section).
     payments = fidelity_quality.method_payments(data)
-    orders = data.events["order_placed"].query("amount_cents > 0")
+    orders = data.events["order_placed"].query("total_cents > 0")
     out = c.mix(sec, "shop.payment_methods", dict(b.payment_methods.shares), payments.method)
     per_order = payments.groupby("order_id").size()
     out.append(
@@ -177,7 +177,7 @@ def shop(data: RunData) -> list[Check]:
             "shop.order_amount_cents: mean",
             repr(b.order_amount_cents),
             b.order_amount_cents.mean,
-            orders.amount_cents.to_numpy(dtype=float),
+            orders.total_cents.to_numpy(dtype=float),
             unit="cents",
         )
     )

@@ -68,7 +68,7 @@ def quality(data: RunData) -> list[Check]:
             sec,
             "quality.zero_amount_order_share",
             q.zero_amount_order_share,
-            int((placed.amount_cents == 0).sum()),
+            int((placed.total_cents == 0).sum()),
             len(placed),
             floor=0.003,
             note="orders covered in full by a coupon",
@@ -117,5 +117,5 @@ def method_payments(data: RunData) -> pd.DataFrame:
     """Payments drawn from the payment-method mix: all but those of orders covered in full by a
     coupon (which the noise floor sets apart)."""
     payments = data.events["payment_made"]
-    covered = set(data.events["order_placed"].query("amount_cents == 0").order_id.tolist())
+    covered = set(data.events["order_placed"].query("total_cents == 0").order_id.tolist())
     return payments[~payments.order_id.isin(covered)]

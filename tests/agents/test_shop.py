@@ -29,7 +29,7 @@ def test_shop_payments_sum_to_amount_and_statuses_follow_in_order():
     for oid, amount in zip(pays["order_id"], pays["amount_cents"]):
         assert amount > 0
         paid[oid] = paid.get(oid, 0) + amount
-    assert all(paid[o] == a for o, a in zip(orders["order_id"], orders["amount_cents"]))
+    assert all(paid[o] == a for o, a in zip(orders["order_id"], orders["total_cents"]))
     per_order = np.bincount(pays["order_id"])[1:]
     assert set(per_order) <= {1, 2}
     assert (per_order == 2).mean() == pytest.approx(SCENARIO.shop.second_payment_share, abs=0.03)
@@ -41,10 +41,15 @@ def test_shop_payments_sum_to_amount_and_statuses_follow_in_order():
     changes = ev["order_status_changed"]
     for oid, status, at in zip(changes["order_id"], changes["status"], changes["changed_at"]):
         history.setdefault(oid, []).append((at, status))
-    allowed = (["shipped", "completed"], ["shipped", "completed", "return_pending", "returned"])
+    allowed = (
+        ["placed", "shipped", "completed"],
+        ["placed", "shipped", "completed", "return_pending", "returned"],
+    )
     returned = 0
+    assert history.keys() == placed.keys()
     for oid, steps in history.items():
-        times = [placed[oid]] + [t for t, _ in steps]
+        times = [t for t, _ in steps]
+        assert times[0] == placed[oid]  # `placed` at the order's time
         assert times == sorted(times) and len(set(times)) == len(times)
         assert [s for _, s in steps] in allowed
         returned += steps[-1][1] == "returned"
@@ -56,10 +61,13 @@ def test_shop_records_status_changes_on_the_day_they_happen():
     log = EventLog()
     shop = Shop(SCENARIO.shop, np.random.default_rng(2), log)
     shop.place_order(10 * HOUR, 1, "w1", True)
+    statuses = []
     for day in range(30):
         shop.close_day(day)
-        changed = log.drain()["order_status_changed"]["changed_at"]
-        assert all(day * DAY <= t < (day + 1) * DAY for t in changed)
+        changed = log.drain()["order_status_changed"]
+        assert all(day * DAY <= t < (day + 1) * DAY for t in changed["changed_at"])
+        statuses += [(day, s) for s in changed["status"]]
+    assert statuses[0] == (0, "placed") and statuses[1][1] == "shipped"
 
 
 def test_shop_behaviour_rejects_an_unknown_payment_method():
@@ -80,7 +88,7 @@ def test_orders_covered_by_a_coupon_pay_nothing_and_still_sum_to_their_amount():
         shop.place_order(i * 60.0, customer_id=1, session_id="w1", first=False)
     ev = log.drain()
     orders, pays = ev["order_placed"], ev["payment_made"]
-    amount = dict(zip(orders["order_id"], orders["amount_cents"]))
+    amount = dict(zip(orders["order_id"], orders["total_cents"]))
     paid: dict[int, list[tuple[str, int]]] = {}
     for oid, method, cents in zip(pays["order_id"], pays["method"], pays["amount_cents"]):
         paid.setdefault(oid, []).append((method, cents))
@@ -124,6 +132,6 @@ def test_the_floor_leaves_the_shops_own_draws_alone():
         runs.append(log.drain())
     clean, floored = runs
     assert clean["order_status_changed"] == floored["order_status_changed"]
-    paid = [a > 0 for a in floored["order_placed"]["amount_cents"]]
-    keep = [a for a, p in zip(clean["order_placed"]["amount_cents"], paid) if p]
-    assert keep == [a for a in floored["order_placed"]["amount_cents"] if a > 0]
+    paid = [a > 0 for a in floored["order_placed"]["total_cents"]]
+    keep = [a for a, p in zip(clean["order_placed"]["total_cents"], paid) if p]
+    assert keep == [a for a in floored["order_placed"]["total_cents"] if a > 0]

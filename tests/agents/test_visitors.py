@@ -111,15 +111,15 @@ def test_returning_visitors_come_back_through_the_return_channels(env):
     s = ev["session"]
     touch = np.array(s["touch"])
     source = np.array(s["utm_source"], dtype=object)
-    platform = np.array(s["platform"], dtype=object)
+    site = np.array(s["site"], dtype=object)
     assert all(src is None for src in source[touch == 1])
     returns = touch >= 2
     assert returns.sum() > 2000
     assert set(source[returns]) == {"google", "instagram"}
     assert (source[returns] == "google").mean() == pytest.approx(0.5, abs=0.03)
     # google traffic lands on the website, instagram traffic in the app.
-    assert set(platform[returns & (source == "google")]) == {"website"}
-    assert set(platform[returns & (source == "instagram")]) == {"app"}
+    assert set(site[returns & (source == "google")]) == {"website"}
+    assert set(site[returns & (source == "instagram")]) == {"app"}
     # Every paid return is a click on an ad of its platform.
     ads = np.array(s["ad_id"], dtype=object)[returns]
     prefix = {"google": "g", "instagram": "i"}

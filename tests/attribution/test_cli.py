@@ -75,9 +75,9 @@ def test_the_warehouse_mart_and_the_event_log_give_the_same_score(tmp_path: Path
     )
     # The mart's shape: dollars, the source (null for organic), the order's first-order flag.
     mart = rows.assign(
-        order_amount=rows.amount_cents / 100,
+        order_amount=rows.total_cents / 100,
         utm_source=rows.channel.where(rows.channel != "organic", None),
-    ).drop(columns=["amount_cents", "channel", "is_first_order"])
+    ).drop(columns=["total_cents", "channel", "is_first_order"])
     orders = ev["order_placed"][["order_id", "is_first_order"]].astype({"order_id": "int64"})
     with duckdb.connect(str(folder.warehouse)) as con:
         con.register("mart", mart)

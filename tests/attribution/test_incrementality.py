@@ -51,9 +51,7 @@ def journeys(events: dict[str, pd.DataFrame], avoid: str) -> dict[tuple[Any, ...
         if visitor in touched or rows.touch.min() != 1:
             continue  # touches `avoid`, or began before day 0
         rows = rows.sort_values("touch")
-        path = tuple(
-            zip(rows.touch, rows.started_at, rows.ended_at, rows.platform, rows.utm_source)
-        )
+        path = tuple(zip(rows.touch, rows.started_at, rows.ended_at, rows.site, rows.utm_source))
         out[path[0][1:]] = path
     return out
 

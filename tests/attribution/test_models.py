@@ -55,7 +55,7 @@ def test_an_orders_touches_are_its_customers_sessions_in_the_window() -> None:
             "order_id": [10, 11],
             "customer_id": [1, 2],
             "ordered_at": [31 * HOUR, 31 * HOUR],
-            "amount_cents": [1000, 500],
+            "total_cents": [1000, 500],
             "is_first_order": [True, True],
         }
     )

@@ -68,7 +68,8 @@ def test_explore_event_log(kernel: str, tmp_path: Path, monkeypatch: pytest.Monk
     monkeypatch.delenv("JAFFLE_SIM_OUT", raising=False)  # the notebook makes its own small run
     notebook = execute("explore_event_log.ipynb", kernel, tmp_path)
     text = "\n".join(text_of(cell) for cell in notebook.cells)
-    for expected in ("sign-up", "payment", "first touch", "orders per session", "customers"):
+    expected_text = ("sign-up", "payment", "status placed", "first touch", "orders per session")
+    for expected in (*expected_text, "customers"):
         assert expected in text
     assert has_image(notebook)
 

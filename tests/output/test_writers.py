@@ -45,6 +45,8 @@ def test_order_book_shows_status_as_of_the_day_and_settles_a_prefix():
     log = EventLog()
     log.record(OrderPlaced(1, 7, 1 * HOUR, 1000, "w1", True))
     log.record(OrderPlaced(2, 8, 2 * HOUR, 500, "a1", True))
+    log.record(OrderStatusChanged(1, "placed", 1 * HOUR))
+    log.record(OrderStatusChanged(2, "placed", 2 * HOUR))
     log.record(OrderStatusChanged(1, "shipped", 20 * HOUR))
     book.apply(_events(log))
     assert book.live(DAY).column("status").to_pylist() == ["shipped", "placed"]
@@ -57,13 +59,23 @@ def test_order_book_shows_status_as_of_the_day_and_settles_a_prefix():
         book.apply(_events(log))
 
 
+def test_an_order_takes_its_status_from_its_placed_change_only():
+    book = OrderBook(epoch=0, settle_after=5 * DAY)
+    log = EventLog()
+    log.record(OrderPlaced(1, 7, 1 * HOUR, 1000, "w1", True))
+    with pytest.raises(RuntimeError, match="order 1 has no status"):
+        book.apply(_events(log))
+
+
 def test_a_late_order_and_its_payments_reach_the_next_days_file():
     """The noise floor's late rows: placed at 23:00, arriving 3 h later, the next day."""
     stream = TableStream(epoch=0, flavour="training", settle_after=5 * DAY)
     log = EventLog()
     log.record(OrderPlaced(1, 7, 10 * HOUR, 1000, "w1", True))
     log.record(PaymentMade(1, 1, "credit_card", 1000, 10 * HOUR))
+    log.record(OrderStatusChanged(1, "placed", 10 * HOUR))
     log.record(OrderPlaced(2, 8, 23 * HOUR, 500, "a1", True, delivery_delay_seconds=3 * HOUR))
+    log.record(OrderStatusChanged(2, "placed", 23 * HOUR))
     log.record(PaymentMade(2, 2, "coupon", 200, 23 * HOUR, delivery_delay_seconds=3 * HOUR))
     log.record(PaymentMade(3, 2, "gift_card", 300, 23 * HOUR, delivery_delay_seconds=3 * HOUR))
     first = stream.day(_events(log), DAY)
@@ -131,7 +143,7 @@ def test_event_log_partitions_and_types(tmp_path):
     table = pq.read_table(out / "events/kind=order_placed/flavour=training/date=2026-03-15")
     ordered_at = table.schema.field("ordered_at").type
     assert ordered_at.tz == "UTC"  # Parquet keeps seconds as milliseconds
-    assert str(table.schema.field("amount_cents").type) == "int64"
+    assert str(table.schema.field("total_cents").type) == "int64"
     frame = pd.read_parquet(out / "events" / "kind=session")
     assert set(frame.columns) >= {"session_id", "visitor_id", "flavour", "date"}
     ads = pd.read_parquet(out / "events" / "kind=ad_day")

@@ -3,30 +3,27 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
 
 from jaffle_sim import open_run
 from jaffle_sim.cli import main
+from jaffle_sim.events import EVENT_TYPES, PLATFORMS, SITES
 from jaffle_sim.output.contract import TABLES
 from jaffle_sim.output.manifest import RunManifest
 from jaffle_sim.settings import BadInput
 
-# The README's query: a customer from the first click to the orders.
-FIRST_CLICK_TO_ORDERS = """
-with first_click as (
-  select visitor_id, flavour, min(clicked_at) as first_click_at,
-         arg_min(platform, clicked_at) as platform
-  from click group by all)
-select j.customer_id, f.platform, f.first_click_at, j.converted_at as signed_up_at,
-       count(o.order_id) as orders, sum(o.amount_cents) / 100 as revenue
-from journey_converted j
-join first_click f using (visitor_id, flavour)
-left join order_placed o using (customer_id, flavour)
-where j.flavour = 'training'
-group by all order by orders desc, j.customer_id limit 3
-"""
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def readme_query() -> str:
+    """The README's `jaffle-sim query` example: a customer from the first click to the orders."""
+    text = README.read_text(encoding="utf-8")
+    match = re.search(r'```bash\njaffle-sim query jaffle-sim-out "\n(.*?)"\n```', text, re.S)
+    assert match, "the README has no `jaffle-sim query jaffle-sim-out` example"
+    return match.group(1)
 
 
 def snapshot(root: Path) -> dict[str, tuple[int, int]]:
@@ -50,18 +47,70 @@ def test_every_table_and_event_kind_is_a_view_with_the_rows_the_manifest_lists(r
             assert got.fetchone() == (rows,), (flavour, kind)
 
 
-def test_the_first_click_to_orders_query_follows_new_customers(run_dir: Path):
+def test_the_readmes_first_click_to_orders_query_follows_new_customers(run_dir: Path):
     con = open_run(run_dir)
-    rows = con.sql(FIRST_CLICK_TO_ORDERS).fetchall()
+    rows = con.sql(readme_query()).fetchall()
     assert len(rows) == 3
-    for customer_id, platform, first_click_at, signed_up_at, orders, _revenue in rows:
-        assert platform in ("google", "facebook", "instagram")
+    for customer_id, platform, first_click_at, signed_up_at, orders, revenue in rows:
+        assert platform in PLATFORMS
         assert first_click_at <= signed_up_at
-        placed = con.execute(
-            f"select count(*) from order_placed where flavour = 'training' "
-            f"and customer_id = {customer_id}"
-        ).fetchone()
-        assert placed == (orders,)
+        placed, paid = con.execute(
+            "select count(distinct o.order_id), sum(p.amount_cents) / 100 from order_placed o "
+            "join payment_made p using (order_id, flavour) "
+            f"where o.flavour = 'training' and o.customer_id = {customer_id}"
+        ).fetchone() or (0, 0)
+        assert (placed, paid) == (orders, revenue) and orders > 0
+
+
+def test_a_column_name_means_one_thing_in_every_kind(run_dir: Path):
+    """Columns shared by kinds hold the same kind of value: ad platforms in `platform`, a
+    session's site in `site`, an order's total in `total_cents` and a payment's amount in
+    `amount_cents` (an order's payments sum to its total)."""
+    con = open_run(run_dir)
+    for kind in ("ad_launched", "ad_day", "click"):
+        got = {r[0] for r in con.execute(f"select distinct platform from {kind}").fetchall()}
+        assert got == set(PLATFORMS), kind
+    sites = {r[0] for r in con.execute("select distinct site from session").fetchall()}
+    assert sites == set(SITES)
+    columns = {
+        kind: {r[0] for r in con.execute(f"describe {kind}").fetchall()} for kind in EVENT_TYPES
+    }
+    assert [k for k, cols in columns.items() if "platform" in cols] == [
+        "ad_launched",
+        "ad_day",
+        "click",
+    ]
+    assert [k for k, cols in columns.items() if "amount_cents" in cols] == ["payment_made"]
+    mismatched = con.execute(
+        "select count(*) from order_placed o join (select flavour, order_id, "
+        "sum(amount_cents) as paid from payment_made group by all) p using (flavour, order_id) "
+        "where p.paid <> o.total_cents"
+    ).fetchone()
+    assert mismatched == (0,)
+
+
+def test_every_order_has_a_placed_status_change_at_its_order_time(run_dir: Path):
+    con = open_run(run_dir)
+    orders, placed, first = con.execute(
+        """
+        with placed as (
+          select flavour, order_id, changed_at from order_status_changed where status = 'placed'),
+        first_change as (
+          select flavour, order_id, arg_min(status, changed_at) as status
+          from order_status_changed group by all)
+        select count(*), count(p.order_id) filter (where p.changed_at = o.ordered_at),
+               count(*) filter (where f.status = 'placed')
+        from order_placed o
+        left join placed p using (flavour, order_id)
+        left join first_change f using (flavour, order_id)
+        """
+    ).fetchone() or (0, 0, 0)
+    assert orders > 0 and placed == orders and first == orders
+    twice = con.execute(
+        "select count(*) from (select flavour, order_id from order_status_changed "
+        "where status = 'placed' group by all having count(*) > 1)"
+    ).fetchone()
+    assert twice == (0,)
 
 
 def test_nothing_outside_the_run_can_be_read_or_written(run_dir: Path, tmp_path: Path):
