@@ -51,6 +51,7 @@ from jaffle_sim.warehouse.dbt_errors import (
     release_dbt,
 )
 from jaffle_sim.warehouse.dbt_project import SEED_PATH_ENV, stage_project, write_profiles
+from jaffle_sim.warehouse.elementary import RUNTIME_VARS as ELEMENTARY_VARS
 from jaffle_sim.warehouse.results import (
     TEST_TYPES,
     DbtResult,
@@ -61,7 +62,7 @@ from jaffle_sim.warehouse.results import (
 )
 
 #: Vars that only appear inside SQL bodies: changing them keeps a parsed manifest valid.
-RUNTIME_VARS = frozenset({"simulated_now", "detection_days", "tests_since"})
+RUNTIME_VARS = frozenset({"simulated_now", "detection_days", "tests_since"}) | ELEMENTARY_VARS
 #: Parsed manifests kept at once (one per combination of parse-shaping vars).
 MANIFEST_CACHE_SIZE = 4
 #: dbt threads on the embedded DuckDB. A tick is dbt's per-node Python work: a second thread
