@@ -217,7 +217,7 @@ def run(
     if (elementary or elementary_packages is not None) and no_dbt:
         raise BadInput("--elementary adds monitors to the warehouse: it cannot go with --no-dbt")
     if elementary_packages is not None and not elementary:
-        raise BadInput("--elementary-packages is the package copy of --elementary: add --elementary")
+        raise BadInput("--elementary-packages goes with --elementary: add --elementary")
     if validate_every < 0:
         raise BadInput(f"--validate-every must be a whole number >= 0, got {validate_every}")
     validation = ValidationPlan(parse_anomalies(anomalies, settings.calendar), validate_every)
