@@ -1,4 +1,4 @@
-{#- What Elementary's monitors read of the validation_customers: the monitored rows and whether the first name is the one the signup's email starts with (first.last<number>@...; null without an email). -#}
+{#- What Elementary's monitors (_elementary.yml) read of the validation customers: the monitored rows and whether the first name is the one the signup's email starts with (first.last<number>@...; null without an email). -#}
 with
 
 customers as (

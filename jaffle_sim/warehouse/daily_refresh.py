@@ -144,9 +144,11 @@ class Warehouse:
         assert self._runner is not None, "start() first"
         vars_: dict[str, Any] = {"simulated_now": simulated_now(date), "tests_since": since}
         if self.settings.elementary_packages is not None:
-            from jaffle_sim.warehouse.elementary import window_vars
+            from jaffle_sim.warehouse import elementary
 
-            vars_.update(window_vars(flavour, index, vars_["simulated_now"]))
+            vars_.update(elementary.window_vars(flavour, index, vars_["simulated_now"]))
+            if not self.results:  # the first build of this process
+                elementary.build_package(self._runner, vars_)
         if self._parquet is not None:
             self._parquet.publish(changed)
             select = selection(flavour, [])

@@ -78,6 +78,15 @@ _DATA_NODES = frozenset({"seed", "model", "snapshot"})
 _INVOCATION_LOCK = threading.Lock()
 
 
+def _drop_invocation_state(manifest: Any) -> None:
+    """Elementary keeps what one invocation did (its temporary metric tables, test results) in
+    dbt's graph context, which is the parsed manifest's ``flat_graph``: a parse kept for the next
+    invocation must not carry it over (the next invocation would read tables already dropped)."""
+    graph = getattr(manifest, "flat_graph", None)
+    if isinstance(graph, dict):
+        graph.pop("elementary", None)
+
+
 class DbtRunner:
     """Runs dbt commands in this process against one staged project, profile and warehouse.
 
@@ -197,6 +206,7 @@ class DbtRunner:
             key = self._parse_key(merged)
             reused = key in self._manifests
             runner.manifest = self._cached_parse(runner, key, merged)
+            _drop_invocation_state(runner.manifest)
             args = [command, *self._common_args(), "--vars", json.dumps(merged, sort_keys=True)]
             for flag, value in (("--select", select), ("--exclude", exclude)):
                 if value:

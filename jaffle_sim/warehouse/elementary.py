@@ -15,9 +15,10 @@ What it adds to the staged project (``OUT/dbt_project``), and only there:
 
 Every day the simulated "now" goes to Elementary as ``custom_run_started_at``, with the window
 vars of :func:`window_vars`: a training build tests the day that just ended against the days
-before it (never reaching before the first simulated day); the validation build tests the last
-:data:`VALIDATION_DETECTION_DAYS` days against the days before them. In both, the days tested
-are left out of the training set (``exclude_detection_period_from_training``).
+before it (never reaching before the first simulated day, and only once it has
+:data:`MIN_TRAINING_DAYS` days before it); the validation build tests the last
+:data:`VALIDATION_DETECTION_DAYS` days, each against the days up to it (Elementary's default, in
+which the tested day is part of its own training set).
 """
 
 from __future__ import annotations
@@ -48,6 +49,8 @@ PACKAGES = {
 MONITORS = "elementary"
 #: Days of history a training day's monitors compare with (Elementary's default).
 TRAINING_DAYS_BACK = 14
+#: Days of history before a training day's monitors judge it (Elementary's min_training_set_size).
+MIN_TRAINING_DAYS = 7
 #: Days the validation build tests, each against the days before them.
 VALIDATION_DETECTION_DAYS = 7
 #: Vars that only shape SQL at execution (the runner may keep its parse when they change).
@@ -162,7 +165,9 @@ def window_vars(flavour: str, index: int, now: str) -> dict[str, Any]:
         days_back = days
     else:
         detection = 1
-        days_back = max(1, min(TRAINING_DAYS_BACK, days))
+        # until there are MIN_TRAINING_DAYS days before the tested one, the window holds only
+        # that day: a training set of one, which Elementary does not score
+        days_back = min(TRAINING_DAYS_BACK, days) if days > MIN_TRAINING_DAYS else 1
     return {
         "custom_run_started_at": dt.datetime.fromisoformat(now).isoformat(),
         "days_back": days_back,
@@ -171,10 +176,14 @@ def window_vars(flavour: str, index: int, now: str) -> dict[str, Any]:
 
 
 def start(runner: DbtRunner, packages: Path) -> None:
-    """Stage Elementary into the runner's project and build Elementary's own models (the tables
-    its tests and hooks write to) once."""
+    """Stage Elementary into the runner's project (before its first parse)."""
     stage_elementary(runner.project_dir, packages, bundled_project_dir())
-    result = runner.invoke("run", select="package:elementary")
+
+
+def build_package(runner: DbtRunner, vars: dict[str, Any]) -> None:
+    """Build Elementary's own models (the tables its tests and hooks write to): once per process,
+    before the first build that runs its tests."""
+    result = runner.invoke("run", select="package:elementary", vars=vars)
     if not result.success:
         failed = ", ".join(n.name for n in result.failed[:5])
         raise DbtError(f"dbt run of the Elementary package failed: {failed}")
