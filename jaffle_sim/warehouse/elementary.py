@@ -51,6 +51,9 @@ MONITORS = "elementary"
 TRAINING_DAYS_BACK = 14
 #: Days of history before a training day's monitors judge it (Elementary's min_training_set_size).
 MIN_TRAINING_DAYS = 7
+#: Standard deviations from the training mean that make a day anomalous (Elementary's default
+#: is 3; with one to two weeks of training days a clean day passes 3 now and then).
+ANOMALY_SENSITIVITY = 3.5
 #: Days the validation build tests, each against the days before them.
 VALIDATION_DETECTION_DAYS = 7
 #: Vars that only shape SQL at execution (the runner may keep its parse when they change).
@@ -146,7 +149,12 @@ def stage_elementary(project: Path, packages: Path, bundled: Path) -> None:
     ] = False
     config.setdefault("models", {})["elementary"] = {"+schema": "elementary"}
     config.setdefault("vars", {}).update(
-        {"days_back": TRAINING_DAYS_BACK, "backfill_days": 1, "test_sample_row_count": 50}
+        {
+            "days_back": TRAINING_DAYS_BACK,
+            "backfill_days": 1,
+            "anomaly_sensitivity": ANOMALY_SENSITIVITY,
+            "test_sample_row_count": 50,  # every day of a validation window is recorded
+        }
     )
     config_path.write_text(
         "# Staged by jaffle-sim --elementary (the bundled dbt_project.yml plus Elementary).\n"
