@@ -17,12 +17,15 @@ Every day the simulated "now" goes to Elementary as ``custom_run_started_at``, w
 vars of :func:`window_vars`: a training build tests the day that just ended against the days
 before it (never reaching before the first simulated day, and only once it has
 :data:`MIN_TRAINING_DAYS` days before it); the validation build tests the last
-:data:`VALIDATION_DETECTION_DAYS` days, each against the days up to it (Elementary's default, in
-which the tested day is part of its own training set).
+:data:`VALIDATION_DETECTION_DAYS` days. A monitor of a metric that varies from day to day judges
+a tested day against the days before the tested ones; one of a metric that is constant on clean
+data keeps the tested day in its own training set (why: ``dbt_project/elementary/_elementary.yml``).
+A day is anomalous :data:`ANOMALY_SENSITIVITY` standard deviations from the training mean.
 """
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
 import importlib
 import json
@@ -96,9 +99,9 @@ def packages_yml() -> str:
 
 
 def install_with_deps() -> Path:
-    """Install the pinned packages with ``dbt deps`` into a temporary folder and return it (a
-    folder in the shape of ``--elementary-packages``); BadInput in one line when it fails (the
-    dbt package hub cannot be reached, for one)."""
+    """Install the pinned packages with ``dbt deps`` into a temporary folder (removed when the
+    process ends) and return it (a folder in the shape of ``--elementary-packages``); BadInput in
+    one line when it fails (the dbt package hub cannot be reached, for one)."""
     from dbt.cli.main import dbtRunner  # lazy: importing dbt takes about two seconds
 
     work = Path(tempfile.mkdtemp(prefix="jaffle-sim-elementary-"))
@@ -119,6 +122,7 @@ def install_with_deps() -> Path:
             + (f" ({cause})" if cause else "")
             + "; offline, pass a copy of both with --elementary-packages DIR"
         )
+    atexit.register(shutil.rmtree, work, True)  # the run copies the packages into its project
     return check_packages(installed, "--elementary (dbt deps)")
 
 
