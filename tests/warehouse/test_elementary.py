@@ -170,7 +170,7 @@ def test_an_elementary_run_scores_its_tests_per_anomaly(
     tmp_path: Path, packages: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = tmp_path / "run"
-    small = ["--days", "9", "--seed", "1", "--scale", "0.3", "--no-report", "--quiet", *END]
+    small = ["--days", "10", "--seed", "1", "--scale", "0.3", "--no-report", "--quiet", *END]
     edr = ["--elementary", "--elementary-packages", str(packages)]
     code = main(["run", *small, "--out", str(out), *edr])
     assert code == 0, capsys.readouterr().err
