@@ -111,11 +111,18 @@ def score_table(result: Score) -> None:
         title=f"detection: {result.detected}/{len(result.anomalies)} caught, recall "
         f"{result.recall:.2f}, precision {result.precision:.2f}"
     )
-    for col in ("anomaly", "kind", "date", "rows", "detected by"):
+    edr = result.elementary  # per anomaly, the Elementary tests that caught it (--elementary)
+    if edr is not None:
+        table.caption = f"Elementary's tests: {result.elementary_detected}/{len(edr)} caught"
+    columns = ("anomaly", "kind", "date", "rows", "detected by")
+    for col in (*columns, "Elementary") if edr is not None else columns:
         table.add_column(col, justify="right" if col == "rows" else "left")
     for a in result.anomalies:
         found = ", ".join(a.detected_by or []) if a.detected else "MISSED"
-        table.add_row(a.id, a.kind, ", ".join(d.isoformat() for d in a.dates), str(a.rows), found)
+        cells = [a.id, a.kind, ", ".join(d.isoformat() for d in a.dates), str(a.rows), found]
+        if edr is not None:
+            cells.append(", ".join(edr.get(a.id, [])) or "MISSED")
+        table.add_row(*cells)
     console = Console()
     console.print(table)
     alarms = result.training_false_alarms

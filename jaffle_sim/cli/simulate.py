@@ -148,6 +148,21 @@ def run(
         ),
     ] = "seeds",
     anomalies: Anomalies = None,
+    elementary: Annotated[
+        bool,
+        typer.Option(
+            "--elementary",
+            help="Add the Elementary dbt package and its anomaly monitors to the warehouse "
+            "(packages from --elementary-packages, else `dbt deps`, which needs the package hub).",
+        ),
+    ] = False,
+    elementary_packages: Annotated[
+        Path | None,
+        typer.Option(
+            help="With --elementary: a folder holding copies of the packages, elementary/ "
+            "(elementary-data/dbt-data-reliability) and dbt_utils/ (dbt-labs/dbt-utils).",
+        ),
+    ] = None,
     validate_every: Annotated[
         int,
         typer.Option(
@@ -199,6 +214,10 @@ def run(
     warehouse = None
     if not no_dbt:
         warehouse = parse_warehouse(target, profiles_dir, conversion_window_days)
+    if (elementary or elementary_packages is not None) and no_dbt:
+        raise BadInput("--elementary adds monitors to the warehouse: it cannot go with --no-dbt")
+    if elementary_packages is not None and not elementary:
+        raise BadInput("--elementary-packages goes with --elementary: add --elementary")
     if validate_every < 0:
         raise BadInput(f"--validate-every must be a whole number >= 0, got {validate_every}")
     validation = ValidationPlan(parse_anomalies(anomalies, settings.calendar), validate_every)
@@ -210,6 +229,15 @@ def run(
 
         warehouse = replace(warehouse, load=load)
         check_warehouse(warehouse)  # --load, and a user's warehouse reached, before any write
+        if elementary:
+            from jaffle_sim.warehouse import elementary as edr
+
+            packages = (
+                edr.check_packages(elementary_packages)
+                if elementary_packages is not None
+                else edr.install_with_deps()
+            )
+            warehouse = replace(warehouse, elementary_packages=packages)
 
     def finish(result: RunResult) -> None:
         """The summary, the score and the report: the run is complete only after them."""

@@ -5,11 +5,18 @@ per simulated day). An anomaly is detected when one of the tests expected to cat
 validation run of its day or later. Recall is detected / planted; precision is the share of the
 failing validation tests that some planted anomaly explains; false alarms are tests failing on
 training days (clean data).
+
+In a run made with ``--elementary`` the validation flavour's Elementary tests are scored apart
+(`Score.elementary`): an anomaly is caught by one of the tests that can see its kind
+(:data:`~jaffle_sim.validation.elementary_monitors.ELEMENTARY_TESTS`) when that test failed and,
+where Elementary recorded the days it flagged (the anomalous buckets of its last result, read from
+the run's embedded warehouse), flagged a day the anomaly was planted on.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,6 +25,7 @@ from jaffle_sim.output import integrity
 from jaffle_sim.output.manifest import ManifestError, RunManifest
 from jaffle_sim.output.run_folder import RunFolder
 from jaffle_sim.validation import ground_truth
+from jaffle_sim.validation.elementary_monitors import ELEMENTARY_TESTS, PREFIX
 from jaffle_sim.validation.ground_truth import GroundTruthError, PlantedRecord
 from jaffle_sim.warehouse.results import DayResults
 
@@ -36,6 +44,12 @@ class Score:
     failing_validation_tests: list[str]
     training_false_alarms: list[str]
     unexplained: list[str] = field(default_factory=list)
+    #: Anomaly id -> the Elementary tests that caught it; None when no Elementary test ran.
+    elementary: dict[str, list[str]] | None = None
+
+    @property
+    def elementary_detected(self) -> int:
+        return sum(1 for found in (self.elementary or {}).values() if found)
 
     @property
     def detected(self) -> int:
@@ -51,7 +65,12 @@ class Score:
         return (len(failing) - len(self.unexplained)) / len(failing) if failing else 1.0
 
     def to_dict(self) -> dict[str, Any]:
+        found = self.elementary
+        extra: dict[str, Any] = (
+            {} if found is None else {"elementary_detected": self.elementary_detected}
+        )
         return {
+            **extra,
             "planted": len(self.anomalies),
             "detected": self.detected,
             "recall": round(self.recall, 4),
@@ -65,24 +84,34 @@ class Score:
                     "dates": [d.isoformat() for d in a.dates],
                     "detected": a.detected,
                     "detected_by": list(a.detected_by or ()),
+                    **({} if found is None else {"elementary_detected_by": found.get(a.id, [])}),
                 }
                 for a in self.anomalies
             ],
         }
 
     def markdown(self) -> str:
+        edr = self.elementary
         lines = [
             f"**Detection**: {self.detected}/{len(self.anomalies)} anomalies caught "
             f"(recall {self.recall:.2f}, precision {self.precision:.2f}); "
             f"{len(self.training_false_alarms)} test failures on training days.",
             "",
-            "| anomaly | kind | date | rows | detected by |",
-            "|---|---|---|---|---|",
+            "| anomaly | kind | date | rows | detected by |"
+            + ("" if edr is None else " Elementary |"),
+            "|---|---|---|---|---|" + ("" if edr is None else "---|"),
         ]
+        if edr is not None:
+            lines.insert(
+                1, f"Elementary's tests caught {self.elementary_detected}/{len(self.anomalies)}."
+            )
         for a in self.anomalies:
             found = ", ".join(a.detected_by or ()) if a.detected else "**missed**"
             dates = ", ".join(d.isoformat() for d in a.dates)
-            lines.append(f"| {a.id} | {a.kind} | {dates} | {a.rows} | {found} |")
+            row = f"| {a.id} | {a.kind} | {dates} | {a.rows} | {found} |"
+            if edr is not None:
+                row += f" {', '.join(edr.get(a.id, [])) or '**missed**'} |"
+            lines.append(row)
         return "\n".join(lines) + "\n"
 
 
@@ -121,7 +150,7 @@ def _read(root: Path) -> tuple[RunFolder, RunManifest, ground_truth.GroundTruth]
 
 def score_run(root: Path) -> Score:
     """Score the run in `root`; raises ScoreError when it has no anomalies or no dbt results."""
-    _, manifest, truth = _read(root)
+    folder, manifest, truth = _read(root)
     validation = [
         (day.date, _failures(day.dbt_validation)) for day in manifest.daily if day.dbt_validation
     ]
@@ -131,16 +160,80 @@ def score_run(root: Path) -> Score:
             "`jaffle-sim run` made with dbt"
         )
     scored = []
+    elementary: dict[str, list[str]] = {}
+    flagged = elementary_flags(folder.warehouse)
+    explained: set[str] = set()
     for anomaly in truth.anomalies:
         first = min(anomaly.dates).isoformat()
         failed = set().union(*(f for date, f in validation if date >= first))
-        scored.append(anomaly.scored(t for t in anomaly.expected_tests if t in failed))
+        native = [t for t in anomaly.expected_tests if t in failed and not t.startswith(PREFIX)]
+        scored.append(anomaly.scored(native))
+        explained.update(native)
+        days = {d.isoformat() for d in anomaly.dates}
+        caught = [
+            t
+            for t in ELEMENTARY_TESTS.get(anomaly.kind, ())
+            if t in failed and (t not in flagged or flagged[t] & days)
+        ]
+        elementary[anomaly.id] = caught
+        explained.update(caught)
     failing = sorted(set().union(*(f for _, f in validation)))
-    expected = {t for a in truth.anomalies for t in a.expected_tests}
+    ran = any(t.startswith(PREFIX) for t in _tests_run(manifest))
     false_alarms = sorted(
         {f"{day.date} {name}" for day in manifest.daily for name in _failures(day.dbt)}
     )
-    return Score(scored, failing, false_alarms, [t for t in failing if t not in expected])
+    expected = {t for a in truth.anomalies for t in a.expected_tests}
+    unexplained = [t for t in failing if t not in (explained if t.startswith(PREFIX) else expected)]
+    return Score(scored, failing, false_alarms, unexplained, elementary if ran else None)
+
+
+def _tests_run(manifest: RunManifest) -> set[str]:
+    return {
+        node.name
+        for day in manifest.daily
+        if day.dbt_validation is not None
+        for phase in day.dbt_validation.phases
+        for node in phase.nodes
+        if node.resource_type == "test"
+    }
+
+
+def elementary_flags(database: Path) -> dict[str, set[str]]:
+    """Per Elementary test of the validation flavour whose last result failed, the days
+    (``YYYY-MM-DD``) of the buckets it found anomalous, read from the embedded warehouse
+    `database` (read-only). Empty when there is no such file or no Elementary results in it (a
+    run on the user's own warehouse): each failing test then counts for every kind it can see."""
+    if not database.is_file():
+        return {}
+    import duckdb  # a dependency of dbt-duckdb
+
+    query = f"""
+        with latest as (
+            select id, test_name, status,
+                row_number() over (partition by test_name order by detected_at desc) as n
+            from elementary.elementary_test_results
+            where test_name like '{PREFIX}%'
+        )
+        select latest.test_name, rows.result_row
+        from latest
+        join elementary.test_result_rows as rows on rows.elementary_test_results_id = latest.id
+        where latest.n = 1 and latest.status in ('fail', 'error')
+    """
+    try:
+        with duckdb.connect(str(database), read_only=True) as con:
+            found = con.execute(query).fetchall()
+    except duckdb.Error:
+        return {}
+    flags: dict[str, set[str]] = {}
+    for name, row in found:
+        try:
+            data = json.loads(row)
+        except (TypeError, ValueError):
+            continue
+        start = data.get("bucket_start") if isinstance(data, dict) else None
+        if data.get("is_anomalous") and isinstance(start, str):
+            flags.setdefault(name, set()).add(start[:10])
+    return flags
 
 
 def record_score(root: Path, score: Score) -> None:

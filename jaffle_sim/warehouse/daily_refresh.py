@@ -50,6 +50,8 @@ class WarehouseSettings:
     profiles_dir: Path | None = None
     detection_days: int = 7
     load: str = "seeds"
+    #: Elementary mode: the folder holding its packages (`elementary`, `dbt_utils`), or None.
+    elementary_packages: Path | None = None
 
 
 def simulated_now(date: dt.date) -> str:
@@ -116,6 +118,10 @@ class Warehouse:
 
             self._parquet = RawParquet(self.folder, self._runner.project_dir)
             self._runner.vars.update(load_seeds=False, raw_external_location=self._parquet.location)
+        if self.settings.elementary_packages is not None:
+            from jaffle_sim.warehouse import elementary
+
+            elementary.start(self._runner, self.settings.elementary_packages)
 
     def after_day(self, day: SimDay, record: DayRecord) -> None:
         if self.seeds is not None:
@@ -124,18 +130,25 @@ class Warehouse:
             first = not any(r.flavour == "training" for r in self.results)
             changed = self.seeds.tables if first else self.seeds.changed
             since = "" if first else tests_since(day.date)
-            record.dbt = self.refresh(day.date, list(changed), "training", since)
+            record.dbt = self.refresh(day.date, list(changed), "training", since, day.index)
         if self.validation is not None and self.validation.published_through == day.date:
             names = self.validation.published_tables
-            record.dbt_validation = self.refresh(day.date, names, "validation")
+            record.dbt_validation = self.refresh(day.date, names, "validation", "", day.index)
 
     def refresh(
-        self, date: dt.date, changed: list[str], flavour: str, since: str = ""
+        self, date: dt.date, changed: list[str], flavour: str, since: str = "", index: int = 0
     ) -> DayResults:
-        """Build `flavour` for the simulated day `date`, loading the raw tables in `changed`;
-        the tests that check rows by day check those from `since` on (empty: all rows)."""
+        """Build `flavour` for the simulated day `date` (day `index` of the run), loading the raw
+        tables in `changed`; the tests that check rows by day check those from `since` on (empty:
+        all rows)."""
         assert self._runner is not None, "start() first"
-        vars_ = {"simulated_now": simulated_now(date), "tests_since": since}
+        vars_: dict[str, Any] = {"simulated_now": simulated_now(date), "tests_since": since}
+        if self.settings.elementary_packages is not None:
+            from jaffle_sim.warehouse import elementary
+
+            vars_.update(elementary.window_vars(flavour, index, vars_["simulated_now"]))
+            if not self.results:  # the first build of this process
+                elementary.build_package(self._runner, vars_)
         if self._parquet is not None:
             self._parquet.publish(changed)
             select = selection(flavour, [])

@@ -21,6 +21,7 @@ import json
 import os
 import shutil
 from pathlib import Path
+from typing import Any
 
 from jaffle_sim.output.run_folder import DBT_PROJECT
 
@@ -31,6 +32,8 @@ SEED_PATH_ENV = "JAFFLE_SIM_SEED_PATH"
 _COPY_IGNORE = shutil.ignore_patterns(
     "target", "logs", "dbt_packages", "profiles.yml", "__pycache__", ".user.yml"
 )
+#: Folders of the bundled project staged only on request (`elementary`: ``run --elementary``).
+_OPTIONAL = frozenset({"elementary"})
 
 
 def bundled_project_dir() -> Path:
@@ -71,8 +74,21 @@ def stage_project(
             shutil.rmtree(entry)
         else:
             entry.unlink()
-    shutil.copytree(src, dest, ignore=_COPY_IGNORE, dirs_exist_ok=True)
+    shutil.copytree(src, dest, ignore=_ignore_in(src), dirs_exist_ok=True)
     return dest
+
+
+def _ignore_in(src: Path) -> Any:
+    """What the copy of `src` leaves out: :data:`_COPY_IGNORE`, and at its top the optional
+    folders (:data:`_OPTIONAL`)."""
+
+    def ignore(folder: str, names: list[str]) -> set[str]:
+        left_out = set(_COPY_IGNORE(folder, names))
+        if Path(folder).resolve() == src.resolve():
+            left_out |= _OPTIONAL & set(names)
+        return left_out
+
+    return ignore
 
 
 def write_profiles(

@@ -51,6 +51,7 @@ from jaffle_sim.warehouse.dbt_errors import (
     release_dbt,
 )
 from jaffle_sim.warehouse.dbt_project import SEED_PATH_ENV, stage_project, write_profiles
+from jaffle_sim.warehouse.elementary import RUNTIME_VARS as ELEMENTARY_VARS
 from jaffle_sim.warehouse.results import (
     TEST_TYPES,
     DbtResult,
@@ -61,7 +62,7 @@ from jaffle_sim.warehouse.results import (
 )
 
 #: Vars that only appear inside SQL bodies: changing them keeps a parsed manifest valid.
-RUNTIME_VARS = frozenset({"simulated_now", "detection_days", "tests_since"})
+RUNTIME_VARS = frozenset({"simulated_now", "detection_days", "tests_since"}) | ELEMENTARY_VARS
 #: Parsed manifests kept at once (one per combination of parse-shaping vars).
 MANIFEST_CACHE_SIZE = 4
 #: dbt threads on the embedded DuckDB. A tick is dbt's per-node Python work: a second thread
@@ -75,6 +76,15 @@ _DATA_NODES = frozenset({"seed", "model", "snapshot"})
 
 # dbt keeps global state: never let two invocations overlap, whichever runner starts them.
 _INVOCATION_LOCK = threading.Lock()
+
+
+def _drop_invocation_state(manifest: Any) -> None:
+    """Elementary keeps what one invocation did (its temporary metric tables, test results) in
+    dbt's graph context, which is the parsed manifest's ``flat_graph``: a parse kept for the next
+    invocation must not carry it over (the next invocation would read tables already dropped)."""
+    graph = getattr(manifest, "flat_graph", None)
+    if isinstance(graph, dict):
+        graph.pop("elementary", None)
 
 
 class DbtRunner:
@@ -196,6 +206,7 @@ class DbtRunner:
             key = self._parse_key(merged)
             reused = key in self._manifests
             runner.manifest = self._cached_parse(runner, key, merged)
+            _drop_invocation_state(runner.manifest)
             args = [command, *self._common_args(), "--vars", json.dumps(merged, sort_keys=True)]
             for flag, value in (("--select", select), ("--exclude", exclude)):
                 if value:

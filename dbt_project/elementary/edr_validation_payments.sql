@@ -1,0 +1,2 @@
+{#- What Elementary's monitors (_elementary.yml) read of the validation payments: the monitored rows, dated by their order (null when it cannot be found). -#}
+select * from {{ ref('monitored_validation_payments') }}
