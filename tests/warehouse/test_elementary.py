@@ -1,17 +1,14 @@
-"""Elementary mode (`run --elementary`): the package copy it needs, what it stages, the window vars
-it passes every simulated day, and a real run with the real Elementary package on a real DuckDB
-file, scored per anomaly.
+"""Elementary mode (`run --elementary`): the package copy it needs, what it stages and the window
+vars it passes every simulated day.
 
-The dbt tests need a copy of the packages in the folder named by JAFFLE_SIM_ELEMENTARY_PACKAGES
-(`elementary/` and `dbt_utils/`); without it they fail saying how to make one (see
-:data:`MAKE_PACKAGES`). Nothing is fetched here.
+A real run with the real Elementary package needs a copy of the packages, which are neither on
+PyPI nor reachable by `dbt deps` offline: it is measured by hand with
+`benchmarks/elementary_score.py --packages DIR` (README, "Elementary mode").
 """
 
 from __future__ import annotations
 
 import json
-import os
-import shutil
 from pathlib import Path
 
 import pytest
@@ -23,27 +20,6 @@ from jaffle_sim.warehouse import elementary
 from jaffle_sim.warehouse.dbt_project import bundled_project_dir, stage_project
 
 END = ["--end-date", "2026-03-15"]
-ENV = "JAFFLE_SIM_ELEMENTARY_PACKAGES"
-MAKE_PACKAGES = (
-    f"set {ENV} to a folder holding elementary/ (elementary-data/dbt-data-reliability at tag "
-    f"{elementary.ELEMENTARY_VERSION}) and dbt_utils/ (dbt-labs/dbt-utils at tag "
-    f"{elementary.DBT_UTILS_VERSION}), e.g. DIR=/opt/elementary_packages; "
-    "git clone -q --depth 1 --branch "
-    f"{elementary.ELEMENTARY_VERSION} https://github.com/elementary-data/dbt-data-reliability "
-    "$DIR/elementary; git clone -q --depth 1 --branch "
-    f"{elementary.DBT_UTILS_VERSION} https://github.com/dbt-labs/dbt-utils $DIR/dbt_utils"
-)
-
-
-@pytest.fixture(scope="module")
-def packages() -> Path:
-    folder = os.environ.get(ENV)
-    if not folder:
-        pytest.fail(f"{ENV} is not set: {MAKE_PACKAGES}")
-    try:
-        return elementary.check_packages(Path(folder), ENV)
-    except Exception as exc:
-        pytest.fail(f"{exc}: {MAKE_PACKAGES}")
 
 
 def one_line_exit_2(capsys: pytest.CaptureFixture[str], code: int, problem: str) -> None:
@@ -163,37 +139,3 @@ def test_every_kind_has_its_elementary_tests_declared_in_the_monitors() -> None:
             assert f"name: {name}\n" in declared, name
             training = "elementary_" + name.removeprefix(PREFIX)
             assert f"name: {training}\n" in declared, training
-
-
-@pytest.mark.slow
-def test_an_elementary_run_scores_its_tests_per_anomaly(
-    tmp_path: Path, packages: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    out = tmp_path / "run"
-    small = ["--days", "10", "--seed", "1", "--scale", "0.3", "--no-report", "--quiet", *END]
-    edr = ["--elementary", "--elementary-packages", str(packages)]
-    code = main(["run", *small, "--out", str(out), *edr])
-    assert code == 0, capsys.readouterr().err
-    staged = out / "dbt_project"
-    assert (staged / "dbt_packages" / "elementary" / "dbt_project.yml").is_file()
-    manifest = json.loads((out / "run_manifest.json").read_text())
-    ran: dict[str, set[str]] = {}
-    for day in manifest["daily"]:
-        for key in ("dbt", "dbt_validation"):
-            for phase in (day.get(key) or {}).get("phases", []):
-                for node in phase["nodes"]:
-                    if node["name"].startswith("elementary_"):
-                        ran.setdefault(key, set()).add(node["status"])
-    assert ran["dbt"] == {"pass"}  # clean training days: Elementary raises nothing
-    assert "fail" in ran["dbt_validation"]
-    score = manifest["score"]
-    assert score["training_false_alarms"] == []
-    caught = {a["kind"]: a["elementary_detected_by"] for a in score["anomalies"]}
-    assert score["elementary_detected"] == sum(1 for v in caught.values() if v) >= 5
-    assert caught["volume_spike"] and caught["amount_shift"], caught
-    capsys.readouterr()
-    assert main(["score", str(out), "--format", "markdown"]) == 0
-    text = capsys.readouterr().out
-    assert "| Elementary |" in text and "Elementary's tests caught" in text
-    shutil.rmtree(staged / "dbt_packages")  # the copy is the run's own: the source is untouched
-    assert (packages / "elementary" / "dbt_project.yml").is_file()
