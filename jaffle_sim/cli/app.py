@@ -35,7 +35,8 @@ def _global_options(
         ),
     ] = False,
 ) -> None:
-    pass  # main() reads --debug before the command runs
+    """Declares the global options for `--help` and for parsing; `main()` reads `--debug` itself
+    before the command runs, so that it also covers failures while parsing."""
 
 
 DEFAULT_OUT = "jaffle-sim-out"
