@@ -23,7 +23,8 @@ from pathlib import Path
 
 
 def run(days: int, scale: float, shards: int, workers: int) -> tuple[float, float, dict]:
-    """Wall seconds, peak RSS in MB (largest process), and the manifest's rows."""
+    """Wall seconds, peak RSS in MB (largest process), and the manifest's rows (with the CPU
+    seconds of the process and its workers under `cpu_seconds`)."""
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "out"
         cmd = [sys.executable, "-m", "jaffle_sim", "generate", "all", "--days", str(days)]
@@ -39,6 +40,7 @@ def run(days: int, scale: float, shards: int, workers: int) -> tuple[float, floa
         peak = usage.ru_maxrss / 1024  # the largest of the process and its workers (Linux)
         manifest = json.loads((out / "run_manifest.json").read_text())
         rows = {k: v["rows"] for k, v in manifest["tables"].items()}
+        rows["cpu_seconds"] = round(usage.ru_utime + usage.ru_stime)
         return wall, peak, rows
 
 
@@ -53,10 +55,12 @@ def main() -> None:
     args = parser.parse_args()
     if args.what == "one":
         wall, peak, rows = run(args.days[0], args.scale, args.shards, args.workers)
+        cpu = rows.pop("cpu_seconds")
         total = sum(rows.values())
         print(f"{args.days[0]} days x{args.scale} shards {args.shards} workers {args.workers}:")
         print(
-            f"  {wall:.1f} s, {total:,} CSV rows ({total / wall:,.0f} rows/s), peak {peak:.0f} MB"
+            f"  {wall:.1f} s wall, {cpu:,} CPU s, {total:,} CSV rows ({total / wall:,.0f} rows/s), "
+            f"peak {peak:.0f} MB"
         )
         print(f"  {rows}")
         return
