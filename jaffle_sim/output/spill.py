@@ -125,14 +125,19 @@ def csv_parts(folder: RunFolder, flavour: str, shards: int, table: str) -> list[
     return out
 
 
-def arrow_parts(folder: RunFolder, flavour: str, shards: int, table: str) -> list[pa.Table]:
-    """The spilled Arrow tables of `table`, per shard: each day's settled rows, then the live
+def arrow_paths(folder: RunFolder, flavour: str, shards: int, table: str) -> list[Path]:
+    """The spilled Arrow files of `table`, per shard: each day's settled rows, then the live
     orders."""
     out = []
     for shard in range(shards):
         spill = folder.spill(flavour, shard)
-        out += [read_arrow(p) for p in sorted((spill / table).glob("*.arrow"))]
+        out += sorted((spill / table).glob("*.arrow"))
         live = spill / f"{table}{LIVE}.arrow"
         if live.exists():
-            out.append(read_arrow(live))
+            out.append(live)
     return out
+
+
+def arrow_parts(folder: RunFolder, flavour: str, shards: int, table: str) -> list[pa.Table]:
+    """The spilled Arrow tables of `table`, in the order of `arrow_paths`."""
+    return [read_arrow(p) for p in arrow_paths(folder, flavour, shards, table)]

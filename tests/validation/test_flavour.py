@@ -3,20 +3,24 @@ four tables with the anomalies planted and a ground truth listing each of them."
 
 from __future__ import annotations
 
+import datetime as dt
+import io
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from jaffle_sim import simulate
 from jaffle_sim.clock import Calendar
 from jaffle_sim.output.contract import ACCOUNT_TABLES, TABLES, account_tables
 from jaffle_sim.output.run_folder import RunFolder
-from jaffle_sim.output.spill import TableSpill
+from jaffle_sim.output.spill import TableSpill, write_csv_rows
 from jaffle_sim.simulation.runner import Runner, Simulation
 from jaffle_sim.simulation.scenario import Scenario
+from jaffle_sim.simulation.shards import Shard
 from jaffle_sim.validation import ground_truth
-from jaffle_sim.validation.anomalies import DEFAULT_ANOMALIES, KINDS, Tables
+from jaffle_sim.validation.anomalies import DEFAULT_ANOMALIES, KINDS, Anomaly, Tables, inject
 from jaffle_sim.validation.flavour import ValidationTables
 from tests.validation.conftest import END
 
@@ -101,6 +105,60 @@ def test_publishing_every_few_days_ends_with_the_same_files(published, tmp_path:
     for name in (*account_tables("validation"),):
         assert hook.folder.table(name).read_bytes() == RunFolder(out).table(name).read_bytes()
     assert RunFolder(tmp_path).anomalies.read_bytes() == RunFolder(out).anomalies.read_bytes()
+
+
+def _lines(table: pa.Table) -> list[bytes]:
+    buffer = io.BytesIO()
+    write_csv_rows(table, buffer)
+    return sorted(buffer.getvalue().splitlines())
+
+
+def _assert_rows_as_if_planted_whole(hook: ValidationTables, up_to: dt.date) -> None:
+    """The published files hold exactly the rows of planting into the whole clean tables."""
+    whole, planted = inject(hook.clean_tables(), hook.anomalies, hook._dates, hook.seed, up_to)
+    assert [p.record() for p in planted] == [p.record() for p in hook.planted]
+    for table, name in zip(ACCOUNT_TABLES, account_tables("validation")):
+        expected = _lines(pa.Table.from_pandas(getattr(whole, table), preserve_index=False))
+        published = sorted(hook.folder.table(name).read_bytes().splitlines()[1:])
+        assert published == expected, name
+        assert hook.rows[name] == len(expected)
+
+
+def test_a_publish_writes_the_rows_of_planting_into_the_whole_tables(published) -> None:
+    """Planting only into the anomaly days' rows and streaming the rest changes no row."""
+    _, hook, _ = published
+    _assert_rows_as_if_planted_whole(hook, END)
+
+
+@pytest.mark.parametrize("day", [0, 3, -1])
+def test_every_kind_on_one_day_is_planted_as_into_the_whole_tables(
+    tmp_path: Path, day: int
+) -> None:
+    """All sixteen kinds on the same day, overlapping, on a run published every 3 days: the
+    publish on each due day holds the rows of planting into the whole tables."""
+    folder, calendar = RunFolder(tmp_path), Calendar(END, DAYS)
+    date = calendar.day(day % DAYS).date
+    anomalies = [Anomaly(kind, date) for kind in KINDS]
+    hook = ValidationTables(folder, anomalies, 3, SEED, calendar, shards=2)
+    spills = [
+        TableSpill(folder, account_tables("validation"), i, arrow=True, publish_every=3)
+        for i in range(2)
+    ]
+    sims = [
+        Simulation(Scenario.default(), calendar, SEED, "validation", Shard(i, 2)) for i in range(2)
+    ]
+    runners = [Runner([sim], {"validation": [spill]}) for sim, spill in zip(sims, spills)]
+    for runner in runners:
+        runner.start()
+    checked = 0
+    for d in calendar:
+        for runner in runners:
+            runner.step(d)
+        if hook.due(d):
+            hook.publish(d.date)
+            _assert_rows_as_if_planted_whole(hook, d.date)
+            checked += bool(hook.planted)
+    assert checked >= 1
 
 
 def test_a_negative_interval_is_rejected(tmp_path: Path) -> None:
