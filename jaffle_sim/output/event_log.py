@@ -12,6 +12,7 @@ from __future__ import annotations
 import typing
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -90,8 +91,7 @@ def event_table(kind: str, columns: dict[str, Any], epoch: int) -> pa.Table:
     for field in schema:
         values = columns[field.name]
         if pa.types.is_timestamp(field.type):
-            seconds = pa.array(values, pa.int64()).to_numpy() + epoch
-            arrays.append(pa.array(seconds, pa.int64()).cast(field.type))
+            arrays.append(pa.array(np.asarray(values, dtype=np.int64) + epoch, field.type))
         elif pa.types.is_date32(field.type):
             arrays.append(dates(values, epoch))
         else:
