@@ -5,7 +5,7 @@ import pytest
 
 from jaffle_sim.distributions import DistributionError
 from jaffle_sim.mixes import HourProfile, Mix
-from jaffle_sim.simulation.scenario import ORDER_HOURS
+from jaffle_sim.simulation.default_scenario import ORDER_HOURS
 
 N = 200_000
 

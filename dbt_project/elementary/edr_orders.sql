@@ -1,7 +1,2 @@
-{#- What Elementary's monitors (_elementary.yml) read of the training orders: the monitored rows, the hour each order was placed and how many other rows share its id. -#}
-select
-    *,
-    extract(hour from order_at) as order_hour,
-    count(*) over (partition by order_id) - 1 as order_id_repeats
-
-from {{ ref('monitored_orders') }}
+{#- What Elementary's monitors read of the training orders (macros/edr_views.sql). -#}
+{{ edr_view_orders(ref('monitored_orders')) }}

@@ -10,7 +10,8 @@ own truth credit (`TouchCredited`).
 
 Visitors are many and short-lived, so the pool handles them as arrays: each simulated day it takes
 that day's arrivals and the returns due that day together, in rounds (a return can fall on the
-same day), and keeps only open journeys between days. Every visitor's random numbers are its own
+same day), and keeps only open journeys between days; `visit_records` numbers the day's sessions,
+follows the journeys and records the events. Every visitor's random numbers are its own
 (`touches`): session lengths and return delays drawn when it arrives from a stream keyed by its
 channel and day, and uniforms hashed from its arrival key, touch and decision. So a run with a
 platform switched off leaves every journey that never touches it as it was.
@@ -29,7 +30,7 @@ from jaffle_sim.agents.ads import AdPlatform, Clicks
 from jaffle_sim.agents.customers import Customers
 from jaffle_sim.agents.journeys import Journey, JourneyBehaviour
 from jaffle_sim.agents.sessions import SessionDesk, TrafficBehaviour
-from jaffle_sim.agents.signups import SOURCES, SignUps
+from jaffle_sim.agents.signups import SignUps
 from jaffle_sim.agents.touches import (
     DAY_OFFSET,
     DELAY,
@@ -41,6 +42,7 @@ from jaffle_sim.agents.touches import (
     Touches,
     arrival_key,
 )
+from jaffle_sim.agents.visit_records import record_visits
 from jaffle_sim.clock import DAY, HOUR, MINUTE
 from jaffle_sim.events import CHANNELS, ORGANIC, EventLog
 
@@ -50,7 +52,6 @@ ARRIVALS_STREAM = 2  # (ARRIVALS_STREAM, channel, day code): a channel's arrival
 UNIFORMS_STREAM = 4  # the seed of the visitors' keyed uniforms
 
 ORGANIC_CODE = CHANNELS.index(ORGANIC)
-_CHANNEL_NAMES = np.array(CHANNELS, dtype=object)
 
 
 class Visitors:
@@ -199,7 +200,7 @@ class Visitors:
             for d, touches in later.take(~today).by_day():
                 self._due[d].append(touches)
             batch, batch_ads = self._route(later.take(today))
-        self._record(env, rounds)
+        record_visits(env, rounds, self.desk, self._journeys, self.signups, self.log)
 
     def _route(self, touches: Touches) -> tuple[Touches, np.ndarray]:
         """Ads for return touches through a platform, each picked with the visitor's own draw in
@@ -281,82 +282,3 @@ class Visitors:
             "buys": u[:, SLOT["buys"]] >= self.customers.behaviour.no_first_order_share,
         }
         return done, later
-
-    def _record(self, env: simpy.Environment, rounds: list[dict[str, Any]]) -> None:
-        """Number today's sessions in time order, sign converters up in time order, record."""
-        if not rounds:
-            return
-        col = {k: np.concatenate([r[k] for r in rounds]) for k in rounds[0]}
-        order = np.lexsort((col["visitor"], col["at"]))
-        col = {k: v[order] for k, v in col.items()}
-        n = len(order)
-        session_id = np.full(n, None, dtype=object)
-        for site, mask in (
-            ("app", col["landed"] & col["is_app"]),
-            ("website", col["landed"] & ~col["is_app"]),
-        ):
-            idx = np.flatnonzero(mask)
-            session_id[idx] = np.array(self.desk.number(site, len(idx)), dtype=object)
-        customer_id = np.full(n, None, dtype=object)
-
-        # Journeys: extend open ones, close those that end today. A first touch that neither
-        # signs up nor comes back has no journey to keep; every other touch is followed.
-        journeys = self._journeys
-        followed = np.flatnonzero(
-            (col["landed"] & (col["convert"] | col["back"])) | (col["number"] > 1)
-        )
-        converters = []
-        rows = zip(
-            followed.tolist(),
-            col["visitor"][followed].tolist(),
-            col["landed"][followed].tolist(),
-            col["convert"][followed].tolist(),
-            col["back"][followed].tolist(),
-            col["start"][followed].tolist(),
-            col["channel"][followed].tolist(),
-            session_id[followed].tolist(),
-            col["ad_id"][followed].tolist(),
-        )
-        for i, v, landed, convert, back, start, channel, sid, ad in rows:
-            if not landed:
-                journeys.pop(v, None)
-                continue
-            journey = journeys.get(v) or Journey(start)
-            journey.add(sid, channel, ad)
-            if convert:
-                journeys.pop(v, None)
-                converters.append((i, journey))
-            elif back:
-                journeys[v] = journey
-            else:
-                journeys.pop(v, None)
-        if converters:
-            self.signups.sign_up(env, converters, col, session_id, customer_id)
-
-        landed_idx = np.flatnonzero(col["landed"])
-        self.log.record_columns(
-            "session",
-            {
-                "session_id": session_id[landed_idx].tolist(),
-                "visitor_id": col["visitor"][landed_idx],
-                "customer_id": customer_id[landed_idx].tolist(),
-                "started_at": col["start"][landed_idx],
-                "ended_at": col["end"][landed_idx],
-                "site": np.where(col["is_app"][landed_idx], "app", "website").tolist(),
-                "utm_source": SOURCES[col["channel"][landed_idx]].tolist(),
-                "ad_id": col["ad_id"][landed_idx].tolist(),
-                "touch": col["number"][landed_idx],
-            },
-        )
-        paid_idx = np.flatnonzero(col["channel"] != ORGANIC_CODE)
-        self.log.record_columns(
-            "click",
-            {
-                "clicked_at": col["start"][paid_idx],
-                "ad_id": col["ad_id"][paid_idx].tolist(),
-                "platform": _CHANNEL_NAMES[col["channel"][paid_idx]].tolist(),
-                "visitor_id": col["visitor"][paid_idx],
-                "session_id": session_id[paid_idx].tolist(),
-                "touch": col["number"][paid_idx],
-            },
-        )

@@ -11,6 +11,7 @@ from jaffle_sim.settings import BadInput
 
 if TYPE_CHECKING:
     from jaffle_sim.pipeline import RunResult
+    from jaffle_sim.settings import RunSettings
 
 app = typer.Typer(
     add_completion=False,
@@ -102,6 +103,32 @@ Compat = Annotated[
 ]
 NoReport = Annotated[bool, typer.Option("--no-report", help="Do not write OUT/report/.")]
 RunFolderArg = Annotated[Path, typer.Argument(help="Output folder of a run (--out).")]
+
+
+# The options a command hands to `run_settings` under their own names (and --set as `set_`).
+SETTINGS_OPTIONS = (
+    "days",
+    "seed",
+    "end_date",
+    "out",
+    "config",
+    "scale",
+    "overwrite",
+    "max_days",
+    "max_events",
+    "compat",
+)
+
+
+def parse_settings(options: dict[str, Any]) -> RunSettings:
+    """The validated settings of a run from a command's options (its `locals()`): those of
+    SETTINGS_OPTIONS it takes, and --set; --resume, where it has one, excludes --overwrite."""
+    from jaffle_sim.settings import run_settings
+
+    if options.get("resume") and options.get("overwrite"):
+        raise BadInput("--resume continues a run; --overwrite replaces it: choose one")
+    given = {name: options[name] for name in SETTINGS_OPTIONS if name in options}
+    return run_settings(sets=options["set_"] or (), **given)
 
 
 def parse_execution(shards: int, workers: int | None, executor: str, scheduler: str | None) -> Any:

@@ -23,6 +23,7 @@ from jaffle_sim.cli.app import (
     Workers,
     app,
     parse_execution,
+    parse_settings,
 )
 from jaffle_sim.settings import BadInput
 
@@ -53,7 +54,7 @@ def sweep_command(
     (the event log) and OUT/summary.csv (per point: mean and spread of orders, revenue,
     conversion rate and cost per acquisition per platform). No tables, no dbt."""
     from jaffle_sim import console
-    from jaffle_sim.settings import parse_set, run_settings
+    from jaffle_sim.settings import parse_set
     from jaffle_sim.simulation.scenario import ScenarioError
     from jaffle_sim.sweep import POINTS, SUMMARY, grid_points, run_sweep
 
@@ -65,16 +66,7 @@ def sweep_command(
         if not sep or not key.strip() or not values.strip():
             raise BadInput(f"--grid expects key=value1,value2,..., got {item!r}")
         axes[key.strip()] = [parse_set([f"v={v.strip()}"])["v"] for v in values.split(",")]
-    settings = run_settings(
-        days=days,
-        seed=seed,
-        end_date=end_date,
-        out=out,
-        config=config,
-        sets=set_ or (),
-        scale=scale,
-        overwrite=overwrite,
-    )
+    settings = parse_settings(locals())
     for key, choices in axes.items():
         for value in choices:
             try:

@@ -30,6 +30,7 @@ from jaffle_sim.cli.app import (
     Workers,
     app,
     parse_execution,
+    parse_settings,
     write_run_report,
 )
 from jaffle_sim.output.contract import SELECTIONS
@@ -66,7 +67,6 @@ def generate(
     """Simulate the whole period at once and write the chosen tables (`all` adds the event log)."""
     from jaffle_sim import console
     from jaffle_sim.pipeline import ValidationPlan, simulate_to_folder
-    from jaffle_sim.settings import run_settings
     from jaffle_sim.validation.anomaly_file import parse_anomalies
 
     if what not in SELECTIONS:
@@ -74,21 +74,7 @@ def generate(
     with_validation = any(t.endswith("_validation") for t in SELECTIONS[what])
     if anomalies is not None and not with_validation:
         raise BadInput(f"--anomalies: `generate {what}` writes no validation tables")
-    if resume and overwrite:
-        raise BadInput("--resume continues a run; --overwrite replaces it: choose one")
-    settings = run_settings(
-        days=days,
-        seed=seed,
-        end_date=end_date,
-        out=out,
-        config=config,
-        sets=set_ or (),
-        scale=scale,
-        overwrite=overwrite,
-        max_days=max_days,
-        max_events=max_events,
-        compat=compat,
-    )
+    settings = parse_settings(locals())
     plan = ValidationPlan(parse_anomalies(anomalies, settings.calendar))
     validation = plan if with_validation else None
     report = what == "all" and not no_report
@@ -186,26 +172,11 @@ def run(
     warehouse and the bundled dbt project is seeded, run and tested."""
     from jaffle_sim import console
     from jaffle_sim.pipeline import ValidationPlan, simulate_to_folder
-    from jaffle_sim.settings import run_settings
     from jaffle_sim.validation.anomaly_file import parse_anomalies
     from jaffle_sim.validation.scoring import record_score, score_run
     from jaffle_sim.warehouse.profile import parse_warehouse
 
-    if resume and overwrite:
-        raise BadInput("--resume continues a run; --overwrite replaces it: choose one")
-    settings = run_settings(
-        days=days,
-        seed=seed,
-        end_date=end_date,
-        out=out,
-        config=config,
-        sets=set_ or (),
-        scale=scale,
-        overwrite=overwrite,
-        max_days=max_days,
-        max_events=max_events,
-        compat=compat,
-    )
+    settings = parse_settings(locals())
     if compat != "jaffle-sim" and not no_dbt:
         raise BadInput(
             f"--compat {compat} writes column names the bundled dbt project does not read: "

@@ -1,49 +1,29 @@
-"""The scenario: every behaviour parameter of the shop, with its documented default.
+"""The scenario: every behaviour parameter of the shop, as a frozen tree of dataclasses.
 
-A `Scenario` is a frozen tree of dataclasses (one per agent's behaviour plus the market's
-`Demand`) holding numbers, mixes, hour profiles and distribution objects. It converts to and from a
-plain dict (the TOML form): `Scenario.from_dict` validates everything and names the key of any
-problem, and `scenario.updated({"journey.return_probability": 0.4})` returns a changed copy.
+A `Scenario` holds one behaviour dataclass per agent plus the market's `Demand`: numbers, mixes,
+hour profiles and distribution objects. Its documented default is `Scenario.default()`
+(`default_scenario.py`). It converts to and from a plain dict (the TOML form, `scenario_dict.py`):
+`Scenario.from_dict` validates everything and names the key of any problem, and
+`scenario.updated({"journey.return_probability": 0.4})` returns a changed copy.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import types
-import typing
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields, is_dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from jaffle_sim import behaviour as rule
 from jaffle_sim.agents.ads import PlatformBehaviour
 from jaffle_sim.agents.customers import CustomerBehaviour
-from jaffle_sim.agents.effects import ChannelEffect
 from jaffle_sim.agents.journeys import JourneyBehaviour
-from jaffle_sim.agents.order_timing import OrderTiming
 from jaffle_sim.agents.quality import DataQuality
 from jaffle_sim.agents.sessions import TrafficBehaviour
 from jaffle_sim.agents.shop import ShopBehaviour
-from jaffle_sim.distributions import (
-    Beta,
-    Distribution,
-    DistributionError,
-    Gamma,
-    LogNormal,
-    Uniform,
-    from_dict,
-)
 from jaffle_sim.events import PLATFORMS
-from jaffle_sim.mixes import HourProfile, Mix
+from jaffle_sim.simulation.scenario_dict import ScenarioError, build, merge, to_plain
 
-
-class ScenarioError(ValueError):
-    """A scenario key is unknown, missing or out of range; `key` is its dotted path."""
-
-    def __init__(self, key: str, problem: str):
-        super().__init__(f"{key}: {problem}" if key else problem)
-        self.key = key
-        self.problem = problem
+__all__ = ["Demand", "Scenario", "ScenarioError"]
 
 
 @dataclass(frozen=True)
@@ -85,16 +65,19 @@ class Scenario:
     # -- conversions --------------------------------------------------------------------------
     @classmethod
     def default(cls) -> Scenario:
+        """The documented default (`simulation/default_scenario.py`)."""
+        from jaffle_sim.simulation.default_scenario import default_scenario  # it builds a Scenario
+
         return default_scenario()
 
     def to_dict(self) -> dict[str, Any]:
-        return _to_plain(self)
+        return to_plain(self)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], base: Scenario | None = None) -> Scenario:
         """Overlay `data` (nested, as in TOML) on `base` (default: the default scenario)."""
-        merged = _merge((base or default_scenario()).to_dict(), data, "")
-        return _build(cls, merged, "")
+        merged = merge((base or cls.default()).to_dict(), data, "")
+        return build(cls, merged, "")
 
     def scaled(self, factor: float) -> Scenario:
         """The same shop with `factor` times the traffic: organic visitors, ad launches (so ad
@@ -117,260 +100,3 @@ class Scenario:
                 node = node.setdefault(part, {})
             node[leaf] = value
         return Scenario.from_dict(nested, base=self)
-
-
-# -- plain-dict conversion ----------------------------------------------------------------------
-
-
-def _to_plain(value: Any) -> Any:
-    if isinstance(value, (Distribution, Mix, HourProfile)):
-        return value.to_dict()
-    if is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _to_plain(getattr(value, f.name)) for f in fields(value)}
-    if isinstance(value, Mapping):
-        return {k: _to_plain(v) for k, v in value.items()}
-    if isinstance(value, tuple):
-        return list(value)
-    if value is None:
-        return "none"  # an optional distribution left out (TOML has no null)
-    return value
-
-
-def _merge(base: Any, overlay: Any, path: str) -> Any:
-    """Overlay a nested dict on the plain form of a scenario; unknown keys are errors. A table
-    with `kind` replaces a distribution; without it, it changes some of its parameters."""
-    if not isinstance(overlay, Mapping):
-        return overlay
-    if "kind" in overlay:
-        return dict(overlay)
-    if not isinstance(base, Mapping):
-        raise ScenarioError(path, f"expected a single value, got a table {dict(overlay)}")
-    if _is_mix(base):
-        return dict(overlay)
-    out = dict(base)
-    for key, value in overlay.items():
-        where = f"{path}.{key}" if path else str(key)
-        if key not in base:
-            allowed = ", ".join(sorted(base))
-            raise ScenarioError(where, f"unknown key; expected one of: {allowed}")
-        out[key] = _merge(base[key], value, where)
-    return out
-
-
-def _is_mix(plain: Mapping[str, Any]) -> bool:
-    return (
-        bool(plain)
-        and "kind" not in plain
-        and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in plain.values())
-    )
-
-
-def _build(cls: type, data: Any, path: str) -> Any:
-    if not isinstance(data, Mapping):
-        raise ScenarioError(path, f"expected a table, got {data!r}")
-    hints = typing.get_type_hints(cls)
-    kwargs = {}
-    for f in fields(cls):
-        where = f"{path}.{f.name}" if path else f.name
-        if f.name not in data:
-            if f.default is not dataclasses.MISSING or f.default_factory is not dataclasses.MISSING:
-                continue
-            raise ScenarioError(where, "missing")
-        kwargs[f.name] = _convert(hints[f.name], data[f.name], where)
-    try:
-        return cls(**kwargs)
-    except ScenarioError:
-        raise
-    except DistributionError as exc:
-        if exc.field is not None:
-            raise ScenarioError(f"{path}.{exc.field}" if path else exc.field, exc.problem) from None
-        raise ScenarioError(path, str(exc)) from None
-
-
-def _convert(hint: Any, value: Any, where: str) -> Any:
-    origin = typing.get_origin(hint)
-    try:
-        if hint is Distribution:
-            return from_dict(value)
-        if hint is Mix:
-            if not isinstance(value, Mapping):
-                raise DistributionError("expected a table of category = share")
-            return Mix(dict(value))
-        if hint is HourProfile:
-            if not isinstance(value, (list, tuple)):
-                raise DistributionError("expected a list of 24 hourly weights")
-            return HourProfile(tuple(value))
-        if isinstance(hint, type) and is_dataclass(hint):
-            return _build(hint, value, where)
-        if origin in (Mapping, dict, typing.Mapping) or hint is Mapping:
-            if not isinstance(value, Mapping):
-                raise DistributionError("expected a table")
-            _, item = typing.get_args(hint)
-            return {k: _convert(item, v, f"{where}.{k}") for k, v in value.items()}
-        if origin is tuple:
-            if not isinstance(value, (list, tuple)):
-                raise DistributionError("expected a list of numbers")
-            return tuple(_number(v) for v in value)
-        if hint is float:
-            return _number(value)
-        if hint is int:
-            if isinstance(value, bool) or not isinstance(value, int):
-                raise DistributionError(f"expected a whole number, got {value!r}")
-            return value
-        if origin in (typing.Union, types.UnionType):
-            return value
-    except DistributionError as exc:
-        raise ScenarioError(where, str(exc)) from None
-    return value
-
-
-def _number(value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise DistributionError(f"expected a number, got {value!r}")
-    return float(value)
-
-
-# -- the default scenario -----------------------------------------------------------------------
-
-# Relative weight of each hour (0-23 UTC). Two profiles, two roles:
-# - VISIT_HOURS is `traffic.visit_hours`, an input: the start times of arriving visitors' first
-#   touches and of the sessions customers open when a need arises (returning visitors come back
-#   after `journey.return_delay_hours`, at any hour).
-# - ORDER_HOURS is `journey.order_timing.order_hours`, an outcome: the clock hours at which orders
-#   are placed. Each order falls 1-24 h after its session; the model calibrates its draw within
-#   that window so that orders of sessions following the visit profile land on this profile.
-# Orders peak at lunch (the original jaffle shop profile); visits come earlier in the day, so that
-# most orders follow their session on the same day.
-ORDER_HOURS = (1, 1, 1, 1, 1, 2, 3, 4, 5, 6, 7, 8, 9, 8, 7, 6, 5, 4, 3, 2, 2, 1, 1, 1)
-VISIT_HOURS = (1, 1, 1, 1, 1, 2, 4, 6, 8, 9, 9, 8, 7, 6, 5, 5, 5, 5, 5, 5, 4, 3, 2, 1)
-CAMPAIGNS = Mix(
-    {
-        "spring_sale": 0.2,
-        "holiday_deals": 0.15,
-        "retargeting": 0.2,
-        "brand_awareness": 0.2,
-        "flash_sale": 0.1,
-        "new_menu": 0.15,
-    }
-)
-
-
-def _platform(
-    ctr: Uniform, cpm_median_cents: float, app_share: float, media: dict[str, float]
-) -> PlatformBehaviour:
-    """A default platform: about 78 ads running at a time (1.75 launches a day, 30-60 days each)
-    with budgets of a few dollars a day; platforms differ in CTR, price, app share and media."""
-    return PlatformBehaviour(
-        launches_per_day=1.75,
-        duration_days=Uniform(30, 60),
-        daily_budget_cents=LogNormal(median=300, sigma=0.6, low=50, high=5_000),
-        ctr=ctr,
-        cpm_cents=LogNormal(median=cpm_median_cents, sigma=0.3),
-        app_share=app_share,
-        campaigns=CAMPAIGNS,
-        media=Mix(media),
-    )
-
-
-def _effect(lift: tuple[float, float], back: tuple[float, float]) -> ChannelEffect:
-    """A channel's effect: (first, later) multipliers of sign-up and of coming back."""
-    return ChannelEffect(
-        lift_first=lift[0], lift_later=lift[1], return_first=back[0], return_later=back[1]
-    )
-
-
-def default_scenario() -> Scenario:
-    """The documented default: a 60-day run lands near 2,000 customers, 15,000 orders and
-    14,000 ad rows (the volumes of the original description)."""
-    return Scenario(
-        demand=Demand(
-            growth_per_30_days=0.06,
-            weekly=(0.95, 0.93, 0.96, 1.0, 1.06, 1.1, 1.0),
-            daily_noise_sigma=0.07,
-        ),
-        traffic=TrafficBehaviour(
-            organic_visitors_per_day=250,
-            visit_hours=HourProfile(VISIT_HOURS),
-            landing_share=0.9,
-            organic_app_share=0.55,
-            session_minutes=LogNormal(median=6, sigma=0.75, low=1, high=45),
-        ),
-        journey=JourneyBehaviour(
-            first_visit_conversion=0.0045,
-            return_visit_conversion=0.03,
-            return_probability=0.3,
-            return_delay_hours=LogNormal(median=20, sigma=1.0, low=2, high=240),
-            return_channels=Mix(
-                {"organic": 0.4, "google": 0.25, "facebook": 0.2, "instagram": 0.15}
-            ),
-            max_sessions=6,
-            order_timing=OrderTiming(same_day_share=0.7, order_hours=HourProfile(ORDER_HOURS)),
-            # Multipliers of the base rates above (agents/effects.py): sign-up in a first touch
-            # and in a return (lift_*), coming back after a first touch and after a return
-            # (return_*). Social ads open journeys (few sign-ups, many returns), search closes
-            # them; averaged over the default traffic the rates stay near the base rates.
-            channel_effects={
-                "organic": _effect(lift=(1.8, 0.8), back=(0.75, 0.9)),
-                "google": _effect(lift=(2.6, 1.8), back=(0.5, 0.7)),
-                "facebook": _effect(lift=(0.5, 0.55), back=(1.2, 1.4)),
-                "instagram": _effect(lift=(0.45, 0.45), back=(1.1, 1.3)),
-            },
-            return_without_ad=0.5,
-        ),
-        ads={
-            "google": _platform(
-                ctr=Uniform(0.02, 0.08),
-                cpm_median_cents=9_000,
-                app_share=0.0,
-                media={"paid_search": 0.5, "shopping": 0.2, "display": 0.15, "video": 0.15},
-            ),
-            "facebook": _platform(
-                ctr=Uniform(0.01, 0.05),
-                cpm_median_cents=2_500,
-                app_share=0.5,
-                media={"social": 0.6, "cpc": 0.15, "display": 0.1, "video": 0.15},
-            ),
-            "instagram": _platform(
-                ctr=Uniform(0.01, 0.04),
-                cpm_median_cents=2_000,
-                app_share=1.0,
-                media={"social": 0.6, "video": 0.3, "display": 0.1},
-            ),
-        },
-        customers=CustomerBehaviour(
-            existing_customers=1_000,
-            existing_history_days=365,
-            purchase_rate_per_day=Gamma(mean_value=0.22, shape=0.9),
-            churn_after_order=Beta(mean_value=0.04, concentration=20),
-            repeat_channels=Mix(
-                {"organic": 0.72, "google": 0.1, "facebook": 0.1, "instagram": 0.08}
-            ),
-            no_first_order_share=0.05,
-        ),
-        shop=ShopBehaviour(
-            order_amount_cents=LogNormal(median=1_800, sigma=0.45, low=300, high=12_000),
-            second_payment_share=0.15,
-            payment_methods=Mix(
-                {"credit_card": 0.49, "bank_transfer": 0.29, "coupon": 0.12, "gift_card": 0.10}
-            ),
-            ship_hours=LogNormal(median=20, sigma=0.6, low=1, high=96),
-            deliver_hours=LogNormal(median=48, sigma=0.5, low=4, high=168),
-            return_share=0.06,
-            return_request_days=Uniform(1, 10),
-            return_processing_days=Uniform(1, 6),
-        ),
-        # The noise floor, in both flavours (shares per sign-up, order or session; 0 turns one
-        # off): about 1 sign-up in 100 without an email and 1 in 200 with a blank first name,
-        # 1 order in 200 covered in full by a coupon (a payment of 0), 1 order in 100 arriving
-        # with the next day's file (0-6 h after midnight) and 1 session in 200 delivered twice.
-        # The bundled dbt project deduplicates sessions in staging and judges the other rates
-        # against the training baseline (dbt_project/README.md, "Anomaly detection").
-        quality=DataQuality(
-            missing_email_share=0.01,
-            blank_first_name_share=0.005,
-            zero_amount_order_share=0.005,
-            late_order_share=0.01,
-            late_arrival_hours=Uniform(0, 6),
-            duplicate_session_share=0.005,
-        ),
-    )

@@ -8,7 +8,8 @@ What it adds to the staged project (``OUT/dbt_project``), and only there:
   (``--elementary-packages DIR``, holding ``DIR/elementary`` and ``DIR/dbt_utils``) or installed by
   ``dbt deps`` (which needs the dbt package hub);
 * the monitors: the bundled ``elementary/`` folder (views that expose what the monitors read, and
-  their tests in their own yml) copied to ``models/elementary``;
+  their tests in their own yml) copied to ``models/elementary``, and the macros that hold the
+  views' SQL (its ``macros/``) to ``macros/elementary``;
 * in ``dbt_project.yml``: Elementary's models in schema ``elementary`` and the flag that lets its
   test materialization record results (``require_explicit_package_overrides_for_builtin_
   materializations: false``, as Elementary's install guide says for dbt 1.8 and later).
@@ -142,10 +143,12 @@ def stage_elementary(project: Path, packages: Path, bundled: Path) -> None:
             packages / sub, dest, ignore=shutil.ignore_patterns("integration_tests", ".git")
         )
     (project / "packages.yml").write_text(packages_yml() + "\n")
-    monitors = project / "models" / MONITORS
-    if monitors.exists():
-        shutil.rmtree(monitors)
-    shutil.copytree(bundled / MONITORS, monitors)
+    models, macros = project / "models" / MONITORS, project / "macros" / MONITORS
+    for dest in (models, macros):
+        if dest.exists():
+            shutil.rmtree(dest)
+    shutil.copytree(bundled / MONITORS, models, ignore=shutil.ignore_patterns("macros"))
+    shutil.copytree(bundled / MONITORS / "macros", macros)
     config_path = project / "dbt_project.yml"
     config = yaml.safe_load(config_path.read_text(encoding="utf-8"))
     config.setdefault("flags", {})[

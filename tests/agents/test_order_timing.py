@@ -7,7 +7,7 @@ from scipy import stats
 from jaffle_sim.agents.order_timing import OrderTiming
 from jaffle_sim.distributions import DistributionError, Uniform
 from jaffle_sim.mixes import HourProfile
-from jaffle_sim.simulation.scenario import ORDER_HOURS, VISIT_HOURS
+from jaffle_sim.simulation.default_scenario import ORDER_HOURS, VISIT_HOURS
 
 N = 200_000
 

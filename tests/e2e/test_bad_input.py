@@ -98,6 +98,7 @@ CASES: dict[str, tuple[Case, str]] = {
     "days huge": (lambda t: ["generate", "all", "--days", "99999999999999999999"], "--max-days"),
     "days over the maximum": (lambda t: ["run", "--no-dbt", "--days", "3651"], "--max-days"),
     "max-days zero": (lambda t: ["generate", "all", "--max-days", "0"], "--max-days"),
+    "sweep days zero": (lambda t: ["sweep", "--out", str(t / "sweep"), "--days", "0"], "--days"),
     # end date
     "end date year 1": (lambda t: ["generate", "all", "--end-date", "0001-01-01"], "--end-date"),
     "end date year 9999": (lambda t: ["generate", "all", "--end-date", "9999-12-31"], "--end-date"),
@@ -237,6 +238,15 @@ CASES: dict[str, tuple[Case, str]] = {
     "anomalies without validation tables": (
         lambda t: ["generate", "ads", "--anomalies", anomalies(t, "")],
         "writes no validation tables",
+    ),
+    # options that exclude each other
+    "generate resume and overwrite": (
+        lambda t: ["generate", "all", "--resume", "--overwrite"],
+        "--resume continues a run; --overwrite replaces it",
+    ),
+    "run resume and overwrite": (
+        lambda t: ["run", "--no-dbt", "--resume", "--overwrite"],
+        "--resume continues a run; --overwrite replaces it",
     ),
     # dbt profiles
     "profiles not YAML": (

@@ -18,7 +18,7 @@ from jaffle_sim.distributions import DistributionError, Uniform
 from jaffle_sim.events import EVENT_TYPES, EventLog, Session
 from jaffle_sim.output.event_log import SCHEMAS, event_table
 from jaffle_sim.report.profile import profile_result
-from jaffle_sim.simulation import scenario as scenario_module
+from jaffle_sim.simulation import default_scenario as scenario_module
 from jaffle_sim.simulation.scenario import ScenarioError
 from jaffle_sim.validation.kinds import KINDS
 

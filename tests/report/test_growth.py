@@ -120,7 +120,7 @@ def test_orders_land_on_the_configured_order_hours(share: float) -> None:
     land on it (as closely as the same-day share allows), and the same-day share holds."""
     from jaffle_sim.agents.order_timing import OrderTiming
     from jaffle_sim.mixes import HourProfile
-    from jaffle_sim.simulation.scenario import ORDER_HOURS, VISIT_HOURS
+    from jaffle_sim.simulation.default_scenario import ORDER_HOURS, VISIT_HOURS
 
     timing = OrderTiming(same_day_share=share, order_hours=HourProfile(ORDER_HOURS))
     visits = HourProfile(VISIT_HOURS)

@@ -93,6 +93,7 @@ def test_the_default_staged_project_has_no_elementary(tmp_path: Path) -> None:
     assert (bundled_project_dir() / elementary.MONITORS / "_elementary.yml").is_file()
     assert not (project / elementary.MONITORS).exists()
     assert not (project / "models" / elementary.MONITORS).exists()
+    assert not (project / "macros" / elementary.MONITORS).exists()
     assert not (project / "packages.yml").exists()
 
 
@@ -105,6 +106,8 @@ def test_staging_adds_packages_monitors_and_settings(tmp_path: Path) -> None:
     for name in ("elementary", "dbt_utils"):
         assert (project / "dbt_packages" / name / "dbt_project.yml").is_file()
     assert (project / "models" / "elementary" / "_elementary.yml").is_file()
+    assert (project / "macros" / "elementary" / "edr_views.sql").is_file()
+    assert not (project / "models" / "elementary" / "macros").exists()
     pins = json.loads((project / "packages.yml").read_text().split("\n", 1)[1])
     assert {p["package"]: p["version"] for p in pins["packages"]} == {
         "elementary-data/elementary": "0.25.1",

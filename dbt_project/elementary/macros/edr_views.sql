@@ -1,0 +1,87 @@
+{#
+    What Elementary's monitors (_elementary.yml) read of a flavour's monitored
+    tables, written once for both flavours: each macro takes the flavour's
+    monitored relation (and the staging relation it checks against) and adds
+    the columns the monitors read. The edr_* models are thin wrappers:
+
+        {{ edr_view_orders(ref('monitored_orders')) }}
+
+    Payments need no column of their own: edr_payments selects the monitored
+    rows as they are. Staged into the project's macros/elementary with the
+    models (jaffle_sim/warehouse/elementary.py).
+#}
+
+{#- The monitored orders, the hour each order was placed and how many other rows share its id. -#}
+{% macro edr_view_orders(orders) -%}
+select
+    *,
+    extract(hour from order_at) as order_hour,
+    count(*) over (partition by order_id) - 1 as order_id_repeats
+
+from {{ orders }}
+{%- endmacro %}
+
+
+{#- The monitored customers and whether the first name is the one the signup's email starts with (first.last<number>@...; null without an email). -#}
+{% macro edr_view_customers(customers, signups) -%}
+with
+
+customers as (
+
+    select * from {{ customers }}
+
+),
+
+emails as (
+
+    select
+        customer_id,
+        min(email) as email
+
+    from {{ signups }}
+    where customer_id is not null
+    group by customer_id
+
+)
+
+select
+    customers.*,
+    case
+        when emails.email is null then null
+        when regexp_replace(lower(coalesce(customers.first_name, '')), '[^a-z0-9]', '', 'g')
+            = split_part(lower(emails.email), '.', 1) then 1
+        else 0
+    end as first_name_matches_email
+
+from customers
+left join emails
+    on emails.customer_id = customers.customer_id
+{%- endmacro %}
+
+
+{#- The monitored signups, how many other rows share its id, and whether its customer exists (1 or 0). -#}
+{% macro edr_view_signups(signups, customers) -%}
+with
+
+signups as (
+
+    select * from {{ signups }}
+
+),
+
+customers as (
+
+    select distinct customer_id from {{ customers }}
+    where customer_id is not null
+
+)
+
+select
+    signups.*,
+    count(*) over (partition by signups.signup_id) - 1 as signup_id_repeats,
+    case when customers.customer_id is null then 0 else 1 end as customer_found
+
+from signups
+left join customers
+    on customers.customer_id = signups.customer_id
+{%- endmacro %}
