@@ -49,6 +49,14 @@ CASES = [
         "seen_at >= __tests_since__",
     ),
     ("unique", "unique", "id", {}, "seen_at >= __tests_since__"),
+    ("relationships", "relationships", "id", {"to": "ref('check_probe')", "field": "amount"}, None),
+    (
+        "relationships",
+        "relationships",
+        "code",
+        {"to": "ref('check_probe')", "field": "label"},
+        "seen_at >= __tests_since__",
+    ),
 ]
 
 
