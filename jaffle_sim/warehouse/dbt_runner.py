@@ -19,6 +19,11 @@ and the set of seed files. The runtime vars only appear inside SQL bodies, which
 again at execution with the invocation's vars, so reusing the manifest across days is correct.
 The runner keeps a few parses (:data:`MANIFEST_CACHE_SIZE`).
 
+The training flavour's row checks run as ``column_checks`` tests, several checks of one model
+per test node (dbt_project/tests/generic/column_checks.sql); :meth:`DbtRunner.build` reports
+each check as a test of its own, named after the check, and when such a test fails it reads its
+rows (which checks failed, on how many rows) with one ``dbt show`` of the test's compiled SQL.
+
 Fixed choices, each measured on the daily loop:
 
 * unit tests run until they have passed once for a parse, then builds leave them out: they
@@ -40,6 +45,7 @@ import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -53,10 +59,12 @@ from jaffle_sim.warehouse.dbt_errors import (
 from jaffle_sim.warehouse.dbt_project import SEED_PATH_ENV, stage_project, write_profiles
 from jaffle_sim.warehouse.elementary import RUNTIME_VARS as ELEMENTARY_VARS
 from jaffle_sim.warehouse.results import (
+    COLUMN_CHECKS,
     TEST_TYPES,
     DbtResult,
     NodeResult,
     combine,
+    expand_checks,
     node_results,
     selector,
 )
@@ -67,7 +75,9 @@ RUNTIME_VARS = frozenset({"simulated_now", "detection_days", "tests_since"}) | E
 MANIFEST_CACHE_SIZE = 4
 #: dbt threads on the embedded DuckDB. A tick is dbt's per-node Python work: a second thread
 #: made a lone training build of the 8-day run about 13% faster (six interleaved pairs on 2
-#: CPUs) but `run --days 8` as a whole no faster (64-66 s either way) for more CPU time.
+#: CPUs) but `run --days 8` as a whole no faster (64-66 s either way) for more CPU time; with
+#: the column_checks tests, two threads gave 3.40 and 3.31 s of dbt per training day of that run
+#: against 2.98 and 3.22 s with one (interleaved runs).
 EMBEDDED_THREADS = 1
 #: Selector of the project's unit tests.
 UNIT_TESTS = "test_type:unit"
@@ -85,6 +95,17 @@ def _drop_invocation_state(manifest: Any) -> None:
     graph = getattr(manifest, "flat_graph", None)
     if isinstance(graph, dict):
         graph.pop("elementary", None)
+
+
+def _failed_column_checks(result: Any) -> dict[str, str]:
+    """The compiled SQL of each :data:`COLUMN_CHECKS` test that failed in a dbtRunner result."""
+    failed = {}
+    for r in getattr(result, "results", None) or ():
+        meta = getattr(r.node, "test_metadata", None)
+        status = str(getattr(r.status, "value", r.status)).lower()
+        if meta is not None and meta.name == COLUMN_CHECKS and status == "fail":
+            failed[str(r.node.unique_id)] = str(r.node.compiled_code)
+    return failed
 
 
 class DbtRunner:
@@ -117,6 +138,7 @@ class DbtRunner:
         self._runner: Any = None
         self._manifests: dict[str, Any] = {}  # parse key -> manifest, oldest first
         self._unit_tests_passed: set[str] = set()  # parse keys whose unit tests passed
+        self._failed_checks: dict[str, str] = {}  # failed column_checks test -> compiled SQL
 
     @classmethod
     def for_run_folder(
@@ -162,6 +184,7 @@ class DbtRunner:
         merged = {**self.vars, **(vars or {})}
         key = self._parse_key(merged)
         excludes = [UNIT_TESTS] if key in self._unit_tests_passed else []
+        self._failed_checks.clear()
         result = self.invoke("build", select=select, exclude=excludes, vars=vars)
         units = [n for n in result.nodes if n.resource_type == "unit_test"]
         if units and all(n.ok for n in units):
@@ -182,7 +205,7 @@ class DbtRunner:
                     extra_args=["--indirect-selection", "empty"],
                 )
                 result = combine(result, again)
-        return result
+        return self._report_checks(result, merged, vars)
 
     def invoke(
         self,
@@ -215,6 +238,7 @@ class DbtRunner:
             started = time.perf_counter()
             res = runner.invoke(args)
             elapsed = time.perf_counter() - started
+        self._failed_checks.update(_failed_column_checks(res.result))
         if res.exception is not None:
             error = self._translate(command, res.exception)
             if not isinstance(error, WarehouseLockedError):
@@ -247,6 +271,59 @@ class DbtRunner:
         self.close()
 
     # internals
+    def _report_checks(
+        self, result: DbtResult, merged_vars: Mapping[str, Any], vars: Mapping[str, Any] | None
+    ) -> DbtResult:
+        """`result` with every :data:`COLUMN_CHECKS` test reported as its checks. The checks
+        that failed are the failing tests' own rows, read by running their compiled SQL again
+        (one more invocation, only when such a test failed)."""
+        manifest = self.parse(merged_vars)
+        checks: dict[str, list[str]] = {}
+        for n in result.nodes:
+            meta = getattr(manifest.nodes.get(n.unique_id), "test_metadata", None)
+            if meta is not None and meta.name == COLUMN_CHECKS:
+                checks[n.unique_id] = [str(c["name"]) for c in meta.kwargs["checks"]]
+        failed = {
+            n.unique_id: self._failed_checks[n.unique_id]
+            for n in result.nodes
+            if n.status == "fail" and n.unique_id in checks and n.unique_id in self._failed_checks
+        }
+        failing: dict[str, dict[str, int]] = {}
+        if failed:
+            # {% raw %}: dbt renders inline SQL as Jinja, and the compiled SQL is final
+            sql = "\nunion all\n".join(
+                f"select '{uid}' as test_id, check_name, failing_rows "
+                f"from ({{% raw %}}{code}{{% endraw %}}) failed_{i}"
+                for i, (uid, code) in enumerate(sorted(failed.items()))
+            )
+            rows, seconds = self._show(sql, vars)
+            for test_id, name, count in rows:
+                failing.setdefault(str(test_id), {})[str(name)] = int(count)
+            result = replace(
+                result, elapsed=result.elapsed + seconds, invocations=result.invocations + 1
+            )
+        return expand_checks(result, checks, failing)
+
+    def _show(
+        self, sql: str, vars: Mapping[str, Any] | None
+    ) -> tuple[list[tuple[Any, ...]], float]:
+        """The rows of `sql` (``dbt show --inline``, no row limit) and the seconds it took."""
+        merged = {**self.vars, **(vars or {})}
+        with _INVOCATION_LOCK, self._environment():
+            runner = self._dbt_runner()
+            runner.manifest = self._cached_parse(runner, self._parse_key(merged), merged)
+            _drop_invocation_state(runner.manifest)
+            args = ["show", *self._common_args(), "--vars", json.dumps(merged, sort_keys=True)]
+            args += ["--inline", sql, "--limit", "-1", "--no-write-json"]
+            started = time.perf_counter()
+            res = runner.invoke(args)
+            elapsed = time.perf_counter() - started
+        results = getattr(res.result, "results", None) or []
+        table = getattr(results[0], "agate_table", None) if results else None
+        if res.exception is not None or not res.success or table is None:
+            raise self._translate("show", res.exception or DbtError(f"could not read {sql}"))
+        return [tuple(row) for row in table.rows], elapsed
+
     def _held_back(self, result: DbtResult, merged_vars: Mapping[str, Any]) -> list[NodeResult]:
         """The nodes `result` skipped only because tests failed: not downstream of a seed or
         model that errored (those would read a missing or stale table)."""

@@ -463,13 +463,17 @@ def test_broken_training_data_fails_the_right_tests_and_builds_the_rest(tmp_path
     failed = failed_names(built)
     assert "stg_payments_order_id_relationships" in failed
     assert "stg_orders_order_id_unique" in failed
+    # a check of stg_orders' column_checks test: reported on its own, with dbt's count
+    assert built.node("stg_orders_order_id_unique").failures == 1
+    assert built.node("stg_orders_order_id_not_null").status == "pass"
     assert built.node("unique_stg_payments_payment_id").status == "pass"
     # dbt build alone would skip the marts below a failing staging test: here they are built,
     # and their own tests report on the day's data
     assert built.node("orders", "model").status == "success"
     assert built.node("unique_orders_order_id").status in ("pass", "fail")
     assert not [n.name for n in built.nodes if n.status == "skipped"]
-    assert built.invocations == 3 and not built.success
+    # build, the held-back models, their tests, the failing checks' rows
+    assert built.invocations == 4 and not built.success
 
 
 @pytest.mark.slow
