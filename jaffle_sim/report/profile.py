@@ -184,7 +184,7 @@ def fmt(value: float | None, unit: str = "") -> str:
 
 def profile(data: RunData) -> Profile:
     """Measure one flavour of a run against its scenario."""
-    touches = m.visitor_touches(data)
+    touches = m.touches(data, fidelity.settle_days(data))
     checks = [
         *fidelity_timing.conversion_timing(data),
         *fidelity.journeys(data, touches),

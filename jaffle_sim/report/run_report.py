@@ -75,7 +75,7 @@ def write_report(out_dir: Path) -> Path:
             (
                 "anomalies.png",
                 "Validation flavour and planted anomalies",
-                lambda: anomaly_chart(out_dir, data.dates, anomalies),
+                lambda: anomaly_chart(data, anomalies),
             )
         )
     for stale, drawn in (("anomalies.png", anomalies), (ATTRIBUTION_PNG, score)):
@@ -134,17 +134,19 @@ def _ranking_table(score: AttributionScore) -> str:
 
 
 def _summary(manifest: RunManifest, data: RunData) -> str:
-    e = data.events
     table = charts.attribution(data)
     spend, revenue = table.spend.sum(), table.revenue.sum()
+    (sessions,) = data.one("select count(*) from ev.session")
+    (signups,) = data.one("select count(*) from ev.signed_up where session_id is not null")
+    (orders,) = data.one("select count(*) from ev.order_placed")
     facts = [
         ("seed", str(manifest.seed)),
         ("days", f"{data.days} ({data.start_date} to {data.dates[-1].date()})"),
         ("command", manifest.command or "-"),
         ("status", _status(manifest)),
-        ("sessions", f"{len(e['session']):,}"),
-        ("sign-ups in the period", f"{int(e['signed_up'].session_id.notna().sum()):,}"),
-        ("orders", f"{len(e['order_placed']):,}"),
+        ("sessions", f"{sessions:,}"),
+        ("sign-ups in the period", f"{signups:,}"),
+        ("orders", f"{orders:,}"),
         ("revenue", f"${revenue:,.2f}"),
         ("ad spend", f"${spend:,.2f}"),
     ]
