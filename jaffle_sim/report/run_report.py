@@ -49,7 +49,7 @@ def write_report(out_dir: Path) -> Path:
     data = RunData.from_folder(out_dir, "training")
     folder = run.report
     anomalies = read_anomalies(out_dir)
-    score = _attribution_score(out_dir)
+    score = _attribution_score(out_dir, data)
     figures: list[tuple[str, str, Callable[[], Figure]]] = [
         ("funnel.png", "Daily funnel", lambda: charts.funnel_chart(data)),
         ("revenue.png", "Spend, revenue and ROAS", lambda: charts.revenue_chart(data)),
@@ -103,11 +103,12 @@ def write_report(out_dir: Path) -> Path:
     return index
 
 
-def _attribution_score(out_dir: Path) -> AttributionScore | None:
-    """Truth against the models (`score_attribution`), or None when the run cannot be scored
-    (no orders or no event log)."""
+def _attribution_score(out_dir: Path, data: RunData) -> AttributionScore | None:
+    """Truth against the models (`score_attribution`: the warehouse's mart, or the event log
+    when the run has no warehouse or it cannot be read), or None when the run cannot be scored
+    (no orders in the event log)."""
     try:
-        return score_attribution(out_dir)
+        return score_attribution(out_dir, data=data)
     except AttributionError:
         return None
 
