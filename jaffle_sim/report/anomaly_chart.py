@@ -23,7 +23,6 @@ from jaffle_sim.output.run_folder import RunFolder
 from jaffle_sim.report.charts import SIZE, date_axis, style
 from jaffle_sim.report.measures import per_day
 from jaffle_sim.report.run_data import RunData, RunDataError
-from jaffle_sim.report.run_views import views
 from jaffle_sim.validation import ground_truth
 from jaffle_sim.validation.ground_truth import GroundTruthError, PlantedRecord
 
@@ -92,12 +91,14 @@ def validation_volume(data: RunData) -> pd.DataFrame:
                 from read_csv({literal}, header = true, all_varchar = true) group by 1"""
         ).df()
         frame["table"] = per_day(rows.dropna(), data.days).astype(np.int64)
-    if "order_placed" in views(con):
+    root = RunFolder(data.folder).event_kind("order_placed", "validation")
+    if any(root.glob("*/*.parquet")):
         zero = f"epoch(cast({start} as timestamp))"
+        files = "'" + str(root / "*" / "*.parquet").replace("'", "''") + "'"
         rows = con.execute(
             f"""select floor((epoch(ordered_at) - {zero}) / {DAY})::bigint as day,
                        count(*) as n
-                from main.order_placed where flavour = 'validation' group by 1"""
+                from read_parquet({files}) group by 1"""
         ).df()
         if len(rows):
             frame["events"] = per_day(rows, data.days).astype(np.int64)

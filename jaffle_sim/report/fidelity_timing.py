@@ -51,38 +51,50 @@ def _timing(data: RunData) -> Timing:
     t = data.scenario.journey.order_timing
     rel = m.timed_orders(data)
     low, high = t.min_gap_hours * HOUR - 1, t.max_gap_hours * HOUR
-    same, inside = data.one(
-        f"select count(*) filter (where same_day), "
-        f"count(*) filter (where gap >= {low} and gap <= {high}) from ({rel})"
-    )
-    sessions = data.sql(
-        f"select second_of_day(session_at) as s, count(*) as n from ({rel}) group by 1 order by 1"
-    )
-    hours = data.sql(
-        f"select second_of_day(ordered_at) // {HOUR} as h, count(*) as n from ({rel}) group by 1"
-    )
-    order_hours = np.zeros(24, dtype=np.int64)
-    order_hours[hours.h.to_numpy(dtype=int)] = hours.n.to_numpy()
     edges = len(np.arange(0.0, t.max_gap_hours + 0.5, 0.5))
     last = (edges - 1) * BIN
-    bins = data.sql(
-        f"""select least(gap // {BIN}, {edges - 2}) as b, count(*) as n from ({rel})
-            where gap >= 0 and gap <= {last} group by 1"""
+    # One scan: the totals (g = 7), and the histograms of session start seconds (3), order
+    # hours (5) and gap bins (6).
+    frame = data.sql(
+        f"""select grouping(s, h, b) as g, s, h, b, count(*) as n,
+                   count(*) filter (where same_day) as same,
+                   count(*) filter (where gap >= {low} and gap <= {high}) as inside,
+                   sum(gap) as s1, sum(gap * gap) as s2
+            from (select second_of_day(session_at) as s, second_of_day(ordered_at) // {HOUR} as h,
+                         case when gap >= 0 and gap <= {last}
+                              then least(gap // {BIN}, {edges - 2}) end as b, same_day, gap
+                  from ({rel}))
+            group by grouping sets ((), (s), (h), (b))"""
     )
+    total = frame[frame.g == 7].iloc[0]
+    sessions = frame[frame.g == 3].sort_values("s")
+    hours = frame[frame.g == 5]
+    bins = frame[(frame.g == 6) & frame.b.notna()]
+    order_hours = np.zeros(24, dtype=np.int64)
+    order_hours[hours.h.to_numpy(dtype=int)] = hours.n.to_numpy()
     gap_bins = np.zeros(max(edges - 1, 0), dtype=np.int64)
     gap_bins[bins.b.to_numpy(dtype=int)] = bins.n.to_numpy()
     seconds, counts = sessions.s.to_numpy(dtype=np.int64), sessions.n.to_numpy(dtype=np.int64)
+    n = int(total.n)
     return Timing(
-        m.moments(data, rel, "gap"),
-        int(same),
-        int(inside),
-        data.sample(rel, f"gap / {HOUR}", "order_id"),
+        m.Moments.of(n, _exact(total.s1), _exact(total.s2)),
+        int(total.same),
+        int(total.inside),
+        data.sample(rel, f"gap / {HOUR}", "order_id", n),
         order_hours,
         seconds,
         counts,
         gap_bins,
         m.model_gaps(data, seconds, counts),
     )
+
+
+def _exact(value: object) -> object:
+    """A sum as DuckDB gave it (a whole number; pandas may hold it as a float when it is
+    big), or 0 for none."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return 0
+    return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
 def conversion_timing(data: RunData) -> list[Check]:

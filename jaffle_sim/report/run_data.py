@@ -104,11 +104,15 @@ class RunData:
             self._memo[key] = compute()
         return self._memo[key]
 
-    def sample(self, relation: str, value: str, key: str, limit: int = SAMPLE_ROWS) -> np.ndarray:
-        """The values `value` of the rows of `relation`: all of them up to about `limit` rows,
-        otherwise a reproducible sample of about `limit` rows picked by the hash of `key` (a
-        Bernoulli sample independent of the values, the threads and the order of the files)."""
-        (n,) = self.one(f"select count(*) from ({relation})")
+    def sample(
+        self, relation: str, value: str, key: str, n: int | None = None, limit: int = SAMPLE_ROWS
+    ) -> np.ndarray:
+        """The values `value` of the `n` rows of `relation` (counted when not given): all of
+        them up to `limit` rows, otherwise a reproducible sample of about `limit` rows picked by
+        the hash of `key` (a Bernoulli sample independent of the values, the threads and the
+        order of the files)."""
+        if n is None:
+            (n,) = self.one(f"select count(*) from ({relation})")
         where = ""
         if n > limit:
             where = f"where hash({key}) < {int(limit / n * 2.0**64)}::ubigint"
@@ -152,20 +156,20 @@ class RunData:
     def _connect(self) -> duckdb.DuckDBPyConnection:
         import duckdb
 
-        from jaffle_sim.report.run_views import open_run, views
+        from jaffle_sim.report.run_views import open_run
 
-        con = open_run(self.folder) if self.folder is not None else duckdb.connect()
+        con = open_run(self.folder, with_views=False) if self.folder else duckdb.connect()
         con.execute("create schema ev")
         con.execute(f"create macro clock_day(s) as floor(s / {DAY})::bigint")
         con.execute(f"create macro second_of_day(s) as (((s % {DAY}) + {DAY}) % {DAY})::bigint")
-        logged = set(views(con)) if self.folder is not None else set()
         for kind in SCHEMAS:
             name = "delivered_session" if kind == "session" else kind
+            parts = self._parts(kind)
             if self.events is not None:
                 con.register(f"_{kind}", _registrable(self.events[kind]))
                 con.execute(f'create view ev."{name}" as select * from "_{kind}"')
-            elif kind in logged:
-                con.execute(f'create view ev."{name}" as {self._clock_select(con, kind)}')
+            elif parts is not None:
+                con.execute(f'create view ev."{name}" as {self._clock_select(kind, parts)}')
             else:
                 con.register(f"_{kind}", _registrable(_empty(kind)))
                 con.execute(f'create view ev."{name}" as select * from "_{kind}"')
@@ -175,9 +179,20 @@ class RunData:
         con.execute(f"create view ev.duplicate_session as {delivered} {twice}")
         return con
 
-    def _clock_select(self, con: duckdb.DuckDBPyConnection, kind: str) -> str:
-        """A select of one kind's logged events of this flavour, on the clock."""
-        present = {r[0] for r in con.execute(f'describe "{kind}"').fetchall()}
+    def _parts(self, kind: str) -> Path | None:
+        """One Parquet part of this flavour's events of `kind` in the run folder, if any."""
+        if self.folder is None:
+            return None
+        return next(
+            iter(RunFolder(self.folder).event_kind(kind, self.flavour).glob("*/*.parquet")), None
+        )
+
+    def _clock_select(self, kind: str, part: Path) -> str:
+        """A select of this flavour's logged events of `kind` on the clock. It reads only this
+        flavour's folder, and the columns it expects from the schema of one part (`part`)."""
+        import pyarrow.parquet as pq
+
+        present = set(pq.read_schema(part).names)
         zero = int(dt.datetime.combine(self.start_date, dt.time(), dt.timezone.utc).timestamp())
         cols = []
         for f in SCHEMAS[kind].empty_table().schema:
@@ -190,8 +205,12 @@ class RunData:
                 cols.append(f"cast({q} - date '{self.start_date.isoformat()}' as bigint) as {q}")
             else:
                 cols.append(q)
-        flavour = self.flavour.replace("'", "''")
-        return f"select {', '.join(cols)} from main.\"{kind}\" where flavour = '{flavour}'"
+        root = RunFolder(self.folder or Path()).event_kind(kind, self.flavour)
+        files = "'" + str(root / "*" / "*.parquet").replace("'", "''") + "'"
+        return (
+            f"select {', '.join(cols)} from read_parquet({files}, hive_partitioning = true, "
+            "union_by_name = true)"
+        )
 
 
 _SQL_TYPE = {
