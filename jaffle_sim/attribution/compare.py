@@ -236,6 +236,7 @@ def score_attribution(
     window `window_days`). DuckDB sums the event log up; only a few rows per channel come back."""
     from jaffle_sim.report.run_data import RunData, RunDataError
 
+    own = data is None
     try:
         data = data or RunData.from_folder(Path(out), flavour)
         (orders,) = data.one("select count(*) from ev.order_placed")
@@ -246,6 +247,9 @@ def score_attribution(
         return _score_run(data, RunFolder(Path(out)), window_days)
     except RunDataError as exc:
         raise AttributionError(str(exc)) from None
+    finally:
+        if own and data is not None:
+            data.close()
 
 
 TRUTH_SQL = f"""

@@ -69,7 +69,7 @@ def trend_of_sums(
     n: int, sx: object, sxx: object, sy: object, sxy: object, syy: object
 ) -> tuple[float, float, float]:
     """`trend` without weekdays from the exact sums of x, x^2, y, xy and y^2 over n points."""
-    x, x2, y, xy, y2 = (Fraction(str(v or 0)) for v in (sx, sxx, sy, sxy, syy))
+    x, x2, y, xy, y2 = (m.exact(v) for v in (sx, sxx, sy, sxy, syy))
     cxx, cxy, cyy = x2 - x * x / n, xy - x * y / n, y2 - y * y / n
     slope = cxy / cxx if cxx else Fraction(0)
     sigma2 = max(cyy - slope * cxy, Fraction(0)) / max(n - 2, 1)

@@ -77,7 +77,7 @@ def _timing(data: RunData) -> Timing:
     seconds, counts = sessions.s.to_numpy(dtype=np.int64), sessions.n.to_numpy(dtype=np.int64)
     n = int(total.n)
     return Timing(
-        m.Moments.of(n, _exact(total.s1), _exact(total.s2)),
+        m.Moments.of(n, total.s1, total.s2),
         int(total.same),
         int(total.inside),
         data.sample(rel, f"gap / {HOUR}", "order_id", n),
@@ -87,14 +87,6 @@ def _timing(data: RunData) -> Timing:
         gap_bins,
         m.model_gaps(data, seconds, counts),
     )
-
-
-def _exact(value: object) -> object:
-    """A sum as DuckDB gave it (a whole number; pandas may hold it as a float when it is
-    big), or 0 for none."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return 0
-    return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
 def conversion_timing(data: RunData) -> list[Check]:

@@ -158,13 +158,20 @@ class Moments:
 
     @classmethod
     def of(cls, n: object, total: object, squares: object) -> Moments:
-        k = int(n or 0)  # type: ignore[call-overload]
-        s = Fraction(str(total or 0))
-        s2 = Fraction(str(squares or 0))
+        k = int(exact(n))
+        s, s2 = exact(total), exact(squares)
         if k == 0:
             return cls(0, float("nan"), float("nan"))
         var = (k * s2 - s * s) / (k * (k - 1)) if k > 1 else Fraction(0)
         return cls(k, float(s / k), float(max(var, Fraction(0))) ** 0.5)
+
+
+def exact(value: object) -> Fraction:
+    """A sum as DuckDB gave it (an integer, a decimal, or a float that pandas made of a big
+    integer) as a fraction; 0 for none (NULL, NA, NaN)."""
+    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+        return Fraction(0)
+    return Fraction(str(value))
 
 
 def moments(data: RunData, relation: str, value: str) -> Moments:

@@ -83,20 +83,33 @@ class RunData:
             self._con = self._connect()
         return self._con
 
+    def close(self) -> None:
+        """Close the DuckDB connection (a later query opens a new one). Measures close it when
+        done, so that no DuckDB threads are left running when the process forks workers."""
+        if self._con is not None:
+            self._con.close()
+            self._con = None
+
     def sql(self, query: str) -> pd.DataFrame:
         """The (small) result of one query on the views."""
-        try:
-            return self.connection.execute(query).df()
-        except Exception as exc:  # duckdb.Error, without importing duckdb here
-            if type(exc).__module__.startswith("duckdb") and self.folder is not None:
-                raise RunDataError(f"cannot read the event log: {exc}") from None
-            raise
+        return self._execute(query).df()
 
     def one(self, query: str) -> tuple[Any, ...]:
         """The single row of a query on the views."""
-        row = self.connection.execute(query).fetchone()
+        row = self._execute(query).fetchone()
         assert row is not None
         return tuple(row)
+
+    def _execute(self, query: str) -> duckdb.DuckDBPyConnection:
+        """Run `query`; a run folder whose files DuckDB cannot read is a `RunDataError`."""
+        import duckdb
+
+        try:
+            return self.connection.execute(query)
+        except duckdb.Error as exc:
+            if self.folder is None:
+                raise
+            raise RunDataError(f"cannot read the event log: {exc}") from None
 
     def memo(self, key: str, compute: Callable[[], T]) -> T:
         """`compute()` once per run: measures shared by the profile and the charts."""

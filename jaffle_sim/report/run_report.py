@@ -47,6 +47,13 @@ def write_report(out_dir: Path) -> Path:
     run = RunFolder(out_dir)
     manifest = read_manifest(run)
     data = RunData.from_folder(out_dir, "training")
+    try:
+        return _write(out_dir, run, manifest, data)
+    finally:
+        data.close()
+
+
+def _write(out_dir: Path, run: RunFolder, manifest: RunManifest, data: RunData) -> Path:
     folder = run.report
     anomalies = read_anomalies(out_dir)
     score = _attribution_score(out_dir, data)
