@@ -50,6 +50,7 @@ def open_run(out: str | Path, with_views: bool = True) -> duckdb.DuckDBPyConnect
             )
     allowed = [f"{p.resolve()}/" for p in (folder.seeds, folder.events) if p.is_dir()]
     con.execute(f"set allowed_directories = [{', '.join(_literal(a) for a in allowed)}]")
+    con.execute("set enable_progress_bar = false")  # long queries would draw one on stdout
     con.execute("set enable_external_access = false")
     con.execute("set lock_configuration = true")
     return con
