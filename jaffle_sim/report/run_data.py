@@ -171,11 +171,11 @@ class RunData:
 
         from jaffle_sim.report.run_views import open_run
 
-        con = (
-            open_run(self.folder, with_views=False)
-            if self.folder
-            else duckdb.connect(config={"enable_progress_bar": False})
-        )
+        if self.folder is not None:
+            con = open_run(self.folder, with_views=False)
+        else:
+            con = duckdb.connect()
+            con.execute("set enable_progress_bar = false")
         con.execute("create schema ev")
         con.execute(f"create macro clock_day(s) as floor(s / {DAY})::bigint")
         con.execute(f"create macro second_of_day(s) as (((s % {DAY}) + {DAY}) % {DAY})::bigint")
