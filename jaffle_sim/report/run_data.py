@@ -169,13 +169,13 @@ class RunData:
     def _connect(self) -> duckdb.DuckDBPyConnection:
         import duckdb
 
-        from jaffle_sim.report.run_views import open_run
+        from jaffle_sim.report.run_views import no_progress_bar, open_run
 
         if self.folder is not None:
             con = open_run(self.folder, with_views=False)
         else:
             con = duckdb.connect()
-            con.execute("set enable_progress_bar = false")
+            no_progress_bar(con)
         con.execute("create schema ev")
         con.execute(f"create macro clock_day(s) as floor(s / {DAY})::bigint")
         con.execute(f"create macro second_of_day(s) as (((s % {DAY}) + {DAY}) % {DAY})::bigint")

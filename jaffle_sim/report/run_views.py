@@ -10,6 +10,7 @@ in-memory database that can read only the run's `seeds/` and `events/` folders.
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -50,10 +51,19 @@ def open_run(out: str | Path, with_views: bool = True) -> duckdb.DuckDBPyConnect
             )
     allowed = [f"{p.resolve()}/" for p in (folder.seeds, folder.events) if p.is_dir()]
     con.execute(f"set allowed_directories = [{', '.join(_literal(a) for a in allowed)}]")
-    con.execute("set enable_progress_bar = false")  # long queries would draw one on stdout
+    no_progress_bar(con)
     con.execute("set enable_external_access = false")
     con.execute("set lock_configuration = true")
     return con
+
+
+def no_progress_bar(con: duckdb.DuckDBPyConnection) -> None:
+    """Turn DuckDB's progress bar off (long queries would draw one on stdout). In Jupyter
+    without ipywidgets DuckDB refuses to change the setting; it is left as it is there."""
+    import duckdb
+
+    with contextlib.suppress(duckdb.Error):
+        con.execute("set enable_progress_bar = false")
 
 
 def views(con: duckdb.DuckDBPyConnection) -> list[str]:
