@@ -24,16 +24,25 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from jaffle_sim.attribution.models import MODELS, order_touches, weights
+from jaffle_sim.attribution.models import (
+    MODELS,
+    credit_per_channel,
+    order_touches,
+    touch_counts_sql,
+    weights,
+)
 from jaffle_sim.events import CHANNELS, ORGANIC, PLATFORMS
 from jaffle_sim.output.event_log import SCHEMAS
 from jaffle_sim.output.run_folder import RunFolder
+
+if TYPE_CHECKING:
+    from jaffle_sim.report.run_data import RunData
 
 NONE = "none"  # revenue no channel is credited with
 ROWS = (*CHANNELS, NONE)
@@ -219,20 +228,90 @@ def _credit(
 
 
 def score_attribution(
-    out: Path, window_days: float = 1.0, flavour: str = "training"
+    out: Path, window_days: float = 1.0, flavour: str = "training", data: RunData | None = None
 ) -> AttributionScore:
-    """Truth against the models for the run in `out`: the warehouse's mart when the run has a
-    warehouse, otherwise the models computed from the event log (conversion window
-    `window_days`)."""
-    folder = RunFolder(Path(out))
-    kinds = ("touch_credited", "order_placed", "ad_day", "session", "signed_up")
-    events = {kind: read_events(folder, kind, flavour) for kind in kinds}
-    if not len(events["order_placed"]):
-        raise AttributionError(f"{out}: no orders in the event log (run `generate all` or `run`)")
+    """Truth against the models for the run in `out` (read through `data` when given): the
+    warehouse's mart when the run has a warehouse that can be read, otherwise (no warehouse, or
+    one that is locked or lacks the mart) the models computed from the event log (conversion
+    window `window_days`). DuckDB sums the event log up; only a few rows per channel come back."""
+    from jaffle_sim.report.run_data import RunData, RunDataError
+
+    own = data is None
+    try:
+        data = data or RunData.from_folder(Path(out), flavour)
+        (orders,) = data.one("select count(*) from ev.order_placed")
+        if not orders:
+            raise AttributionError(
+                f"{out}: no orders in the event log (run `generate all` or `run`)"
+            )
+        return _score_run(data, RunFolder(Path(out)), window_days)
+    except RunDataError as exc:
+        raise AttributionError(str(exc)) from None
+    finally:
+        if own and data is not None:
+            data.close()
+
+
+TRUTH_SQL = f"""
+    with per_customer as (
+        select customer_id, sum(total_cents) as revenue, bool_or(is_first_order) as first
+        from ev.order_placed group by 1),
+    t as (select *, cast(credit as decimal(38, 10)) as c from ev.touch_credited)
+    select coalesce(t.utm_source, '{ORGANIC}') as channel,
+           sum(t.c * coalesce(p.revenue, 0)) as revenue,
+           sum(t.c * coalesce(p.first, false)::int) as acquired, sum(t.c) as signups
+    from t left join per_customer as p on p.customer_id = t.customer_id
+    group by 1 order by 1"""
+# Every sign-up's journey (`touch_credited`), per channel and touch position.
+JOURNEY_SQL = f"""
+    with sizes as (select customer_id, count(*) as touch_count from ev.touch_credited group by 1)
+    select coalesce(t.utm_source, '{ORGANIC}') as channel, t.touch as touch_number,
+           z.touch_count, count(*) as n
+    from ev.touch_credited as t join sizes as z on z.customer_id = t.customer_id
+    group by all order by all"""
+# (A window count over a partition is not used here: DuckDB 2.0.1 rewrites it into a join
+# whose other side loses the view's flavour filter, and counts both flavours.)
+
+
+def _score_run(data: RunData, folder: RunFolder, window_days: float) -> AttributionScore:
+    spend = data.sql("select platform, sum(cost_cents) as c from ev.ad_day group by 1")
+    spent = {p: int(spend.set_index("platform").c.get(p, 0)) for p in PLATFORMS}
+    (total,) = data.one("select coalesce(sum(total_cents), 0) from ev.order_placed")
+    truth = data.sql(TRUTH_SQL).set_index("channel").astype(float)
+    journeys = data.sql(JOURNEY_SQL)
+    signups = {m: credit_per_channel(journeys, m, "n") for m in MODELS}
+    source = f"models from the event log, conversion window {window_days:g} day(s)"
     if folder.warehouse.exists():
-        rows = warehouse_touches(folder.warehouse)
-        return score_events(events, rows, f"warehouse mart attribution_touches ({out})")
-    return score_events(events, window_days=window_days)
+        try:
+            mart = warehouse_credit(folder.warehouse)
+        except AttributionError as exc:
+            source += f" (the warehouse could not be read: {_first_line(str(exc))})"
+        else:
+            models = {
+                m: _credit(mart[f"{m}_cents"], mart[f"{m}_firsts"], signups[m], float(total))
+                for m in MODELS
+            }
+            source = f"warehouse mart attribution_touches ({folder.root})"
+            return AttributionScore(source, spent, _truth(truth, total), models)
+    counts = data.sql(touch_counts_sql(window_days))
+    models = {
+        m: _credit(
+            credit_per_channel(counts, m, "cents"),
+            credit_per_channel(counts, m, "firsts"),
+            signups[m],
+            float(total),
+        )
+        for m in MODELS
+    }
+    return AttributionScore(source, spent, _truth(truth, total), models)
+
+
+def _truth(frame: pd.DataFrame, total: object) -> Credit:
+    return _credit(frame.revenue, frame.acquired, frame.signups, float(total))  # type: ignore[arg-type]
+
+
+def _first_line(text: str) -> str:
+    return next((line.strip() for line in text.splitlines() if line.strip()), text)
 
 
 def score_events(
@@ -258,22 +337,26 @@ def score_events(
     return AttributionScore(source, spend, truth_credit(touches, orders), models)
 
 
-def warehouse_touches(path: Path) -> pd.DataFrame:
-    """The mart's rows, read-only: channel (utm source or organic), order amount in cents,
-    whether the order is the customer's first, and the five weights."""
+def warehouse_credit(path: Path) -> pd.DataFrame:
+    """Per channel (utm source or organic), read-only from the warehouse's mart: for each model,
+    the order amounts (cents) and first orders credited (`<model>_cents`, `<model>_firsts`)."""
     import duckdb
 
-    weights = ", ".join(f"t.{m}_weight" for m in MODELS)
+    sums = ", ".join(
+        f"sum(cast(t.{m}_weight as decimal(38, 10)) * cast(round(t.order_amount * 100) as bigint))"
+        f" as {m}_cents, sum(cast(t.{m}_weight as decimal(38, 10)) * o.is_first_order::int)"
+        f" as {m}_firsts"
+        for m in MODELS
+    )
     sql = f"""
-        select t.order_id, coalesce(t.utm_source, '{ORGANIC}') as channel,
-               cast(round(t.order_amount * 100) as bigint) as total_cents,
-               o.is_first_order, {weights}
+        select coalesce(t.utm_source, '{ORGANIC}') as channel, {sums}
         from attribution_touches as t
         inner join orders as o on o.order_id = t.order_id
+        group by 1 order by 1
     """
     try:
         with duckdb.connect(str(path), read_only=True) as con:
-            return con.execute(sql).df()
+            return con.execute(sql).df().set_index("channel").astype(float)
     except duckdb.Error as exc:
         raise AttributionError(f"cannot read the attribution mart in {path}: {exc}") from None
 

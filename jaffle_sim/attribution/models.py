@@ -88,3 +88,38 @@ def order_touches(
     for model in MODELS:
         t[f"{model}_weight"] = weights(model, t.touch_number.to_numpy(), t.touch_count.to_numpy())
     return t.reset_index(drop=True)
+
+
+def touch_counts_sql(window_days: float = 1.0) -> str:
+    """`order_touches` as a DuckDB query over a run's clock views (`report.run_data`), summed
+    per (channel, touch_number, touch_count): `cents` (order amounts) and `firsts` (first
+    orders). Every model's weight depends on the touch's number and count only, so these few
+    rows give each model's credit per channel (`credit_per_channel`)."""
+    return f"""
+        with customer_of as (
+            select visitor_id, max(customer_id) as customer_id from ev.signed_up group by 1),
+        s as (
+            select coalesce(s.customer_id, c.customer_id) as customer_id, s.session_id,
+                   s.started_at, coalesce(s.utm_source, '{ORGANIC}') as channel
+            from ev.session as s left join customer_of as c on c.visitor_id = s.visitor_id),
+        t as (
+            select o.order_id, o.total_cents, o.is_first_order, s.channel,
+                   row_number() over w as touch_number
+            from ev.order_placed as o join s on s.customer_id = o.customer_id
+                and s.started_at < o.ordered_at
+                and s.started_at >= o.ordered_at - {float(window_days) * DAY}
+            window w as (partition by o.order_id order by s.started_at, s.session_id)),
+        sizes as (select order_id, count(*) as touch_count from t group by 1),
+        u as (select t.*, z.touch_count from t join sizes as z on z.order_id = t.order_id)
+        select channel, touch_number, touch_count, sum(total_cents) as cents,
+               count(*) filter (where is_first_order) as firsts
+        from u group by all order by all"""
+
+
+def credit_per_channel(counts: pd.DataFrame, model: str, value: str) -> pd.Series:
+    """Sum over `counts` rows (`channel, touch_number, touch_count, <value>`) of the model's
+    weight times `value`, per channel."""
+    w = weights(model, counts.touch_number.to_numpy(), counts.touch_count.to_numpy())
+    return (
+        pd.Series(w * counts[value].to_numpy(dtype=float)).groupby(counts.channel.to_numpy()).sum()
+    )

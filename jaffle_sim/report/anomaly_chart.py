@@ -1,9 +1,9 @@
 """The validation flavour in the report: its daily order volume with the planted anomalies marked
 as detected, missed or not scored (when `jaffle-sim score` has not been run).
 
-Reads the ground truth (`validation.ground_truth`), `seeds/validation/raw_orders_validation.csv`
-(the table with the anomalies in it) and, when present, the validation event log (the same orders
-before any anomaly).
+Reads the ground truth (`validation.ground_truth`) and counts, with DuckDB,
+`seeds/validation/raw_orders_validation.csv` (the table with the anomalies in it) and, when
+present, the validation event log (the same orders before any anomaly) per day.
 """
 
 from __future__ import annotations
@@ -14,12 +14,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import matplotlib.dates as mdates
+import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from jaffle_sim.clock import DAY
 from jaffle_sim.output.run_folder import RunFolder
 from jaffle_sim.report.charts import SIZE, date_axis, style
-from jaffle_sim.report.run_data import RunDataError, read_events
+from jaffle_sim.report.measures import per_day
+from jaffle_sim.report.run_data import RunData, RunDataError
 from jaffle_sim.validation import ground_truth
 from jaffle_sim.validation.ground_truth import GroundTruthError, PlantedRecord
 
@@ -69,27 +72,43 @@ def read_anomalies(out: Path) -> list[PlantedAnomaly] | None:
     return [PlantedAnomaly.from_record(a) for a in truth.anomalies]
 
 
-def validation_volume(out: Path, dates: pd.DatetimeIndex) -> pd.DataFrame:
-    """Orders per day of the validation flavour: `table` (rows of raw_orders_validation by their
-    `order_date`, anomalies included) and `events` (the event log's orders, before anomalies)."""
+def validation_volume(data: RunData) -> pd.DataFrame:
+    """Orders per day of the validation flavour of the run folder `data` reads: `table` (rows
+    of raw_orders_validation by their `order_date`, anomalies included) and `events` (the event
+    log's orders, before anomalies), counted by DuckDB."""
+    dates = data.dates
     frame = pd.DataFrame(index=dates)
-    folder = RunFolder(out)
-    path = folder.table("raw_orders_validation")
+    if data.folder is None:
+        return frame
+    con = data.connection
+    path = RunFolder(data.folder).table("raw_orders_validation")
+    start = f"date '{data.start_date.isoformat()}'"
     if path.is_file():
-        raw = pd.read_csv(path, dtype=str, keep_default_na=False)
-        when = pd.to_datetime(raw.get("order_date"), errors="coerce", format="%Y-%m-%d %H:%M:%S")
-        frame["table"] = when.dt.normalize().value_counts().reindex(dates, fill_value=0)
-    events = read_events(folder, "order_placed", "validation")
-    if len(events):
-        day = pd.to_datetime(events.ordered_at, utc=True).dt.tz_localize(None).dt.normalize()
-        frame["events"] = day.value_counts().reindex(dates, fill_value=0)
+        literal = "'" + str(path).replace("'", "''") + "'"
+        rows = con.execute(
+            f"""select cast(try_strptime(order_date, '%Y-%m-%d %H:%M:%S') as date) - {start}
+                       as day, count(*) as n
+                from read_csv({literal}, header = true, all_varchar = true) group by 1"""
+        ).df()
+        frame["table"] = per_day(rows.dropna(), data.days).astype(np.int64)
+    root = RunFolder(data.folder).event_kind("order_placed", "validation")
+    if any(root.glob("*/*.parquet")):
+        zero = f"epoch(cast({start} as timestamp))"
+        files = "'" + str(root / "*" / "*.parquet").replace("'", "''") + "'"
+        rows = con.execute(
+            f"""select floor((epoch(ordered_at) - {zero}) / {DAY})::bigint as day,
+                       count(*) as n
+                from read_parquet({files}) group by 1"""
+        ).df()
+        if len(rows):
+            frame["events"] = per_day(rows, data.days).astype(np.int64)
     return frame
 
 
-def anomaly_chart(out: Path, dates: pd.DatetimeIndex, anomalies: list[PlantedAnomaly]) -> Figure:
+def anomaly_chart(data: RunData, anomalies: list[PlantedAnomaly]) -> Figure:
     """Daily validation orders over the whole period with anomaly days shaded (top), and one row
     per anomaly on the days around them, coloured detected, missed or not scored (bottom)."""
-    volume = validation_volume(out, dates)
+    volume = validation_volume(data)
     days = sorted({pd.Timestamp(d) for a in anomalies for d in a.dates})
     rows = max(len(anomalies), 1)
     with style():

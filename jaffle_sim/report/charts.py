@@ -19,10 +19,11 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, NullFormatter
 
-from jaffle_sim.clock import DAY, HOUR
 from jaffle_sim.events import ORGANIC, PLATFORMS
 from jaffle_sim.output.run_folder import atomic_file
 from jaffle_sim.report import measures as m
+from jaffle_sim.report.fidelity_growth import ad_days, orders_per_day
+from jaffle_sim.report.fidelity_timing import timing
 from jaffle_sim.report.run_data import RunData
 
 DPI = 100
@@ -73,24 +74,23 @@ def plain_log_axis(ax: Axes) -> None:
     ax.yaxis.set_minor_formatter(NullFormatter())
 
 
-def _daily(seconds: pd.Series, days: int) -> np.ndarray:
-    """Events per simulated day from clock seconds (events outside the period are dropped)."""
-    day = seconds.to_numpy(dtype=np.int64) // DAY
-    day = day[(day >= 0) & (day < days)]
-    return np.bincount(day, minlength=days)
+def _daily(data: RunData, kind: str, at: str) -> np.ndarray:
+    """Events per simulated day from their clock seconds `at` (days outside the period
+    dropped)."""
+    frame = data.sql(f"select clock_day({at}) as day, count(*) as n from ev.{kind} group by 1")
+    return m.per_day(frame, data.days)
 
 
 def funnel_chart(data: RunData) -> Figure:
     """Impressions, clicks, sessions, sign-ups and orders per day (log scale)."""
-    e, n = data.events, data.days
-    ad = e["ad_day"]
-    ad = ad[(ad.day >= 0) & (ad.day < n)]
+    n = data.days
+    ad = ad_days(data)
     series = {
-        "impressions": np.bincount(ad.day, weights=ad.impressions.to_numpy(float), minlength=n),
-        "clicks": np.bincount(ad.day, weights=ad.clicks.to_numpy(float), minlength=n),
-        "sessions": _daily(e["session"].started_at, n),
-        "sign-ups": _daily(e["signed_up"].signed_up_at, n),
-        "orders": _daily(e["order_placed"].ordered_at, n),
+        "impressions": m.per_day(ad, n, "impressions"),
+        "clicks": m.per_day(ad, n, "clicks"),
+        "sessions": _daily(data, "session", "started_at"),
+        "sign-ups": _daily(data, "signed_up", "signed_up_at"),
+        "orders": m.per_day(orders_per_day(data), n),
     }
     with style():
         fig = Figure(figsize=SIZE)
@@ -106,12 +106,23 @@ def funnel_chart(data: RunData) -> Figure:
     return fig
 
 
+def _revenue(data: RunData) -> pd.DataFrame:
+    """Revenue (cents) per channel of the converting session and day of the order."""
+    return data.memo(
+        "revenue",
+        lambda: data.sql(
+            f"select channel, clock_day(ordered_at) as day, sum(total_cents) as cents "
+            f"from ({m.ORDER_SESSIONS}) group by 1, 2"
+        ),
+    )
+
+
 def attribution(data: RunData) -> pd.DataFrame:
     """Per channel: spend and revenue (dollars, revenue by each order's converting session's
     `utm_source`) and ROAS (revenue / spend)."""
-    orders = m.order_sessions(data)
-    revenue = orders.groupby("channel").total_cents.sum()
-    spend = data.events["ad_day"].groupby("platform").cost_cents.sum()
+    revenue = _revenue(data).groupby("channel").cents.sum()
+    spend = data.sql("select platform, sum(cost_cents) as cents from ev.ad_day group by 1")
+    spend = spend.set_index("platform").cents
     rows = []
     for ch in (*PLATFORMS, ORGANIC):
         r = float(revenue.get(ch, 0)) / 100
@@ -123,7 +134,7 @@ def attribution(data: RunData) -> pd.DataFrame:
 def revenue_chart(data: RunData) -> Figure:
     """Spend and attributed revenue per platform with ROAS, and both per day."""
     table = attribution(data)
-    orders = m.order_sessions(data)
+    revenue = _revenue(data)
     with style():
         fig = Figure(figsize=(SIZE[0] + 1, SIZE[1] * 1.1))
         left, right = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1, 1]})
@@ -138,20 +149,11 @@ def revenue_chart(data: RunData) -> Figure:
         left.set_ylabel("dollars")
         left.set_title("Spend and revenue per channel")
         left.legend(loc="upper left")
-        ad = data.events["ad_day"]
-        spend = np.bincount(
-            ad.day.clip(0, data.days - 1),
-            weights=ad.cost_cents.to_numpy(float),
-            minlength=data.days,
-        )
+        ad = ad_days(data)
+        spend = m.per_day(ad.assign(day=ad.day.clip(0, data.days - 1)), data.days, "cost_cents")
         right.plot(data.dates, spend / 100, color="#d62728", label="ad spend")
         for ch in (*PLATFORMS, ORGANIC):
-            sub = orders[orders.channel == ch]
-            day = sub.ordered_at.to_numpy(np.int64) // DAY
-            keep = (day >= 0) & (day < data.days)
-            daily = np.bincount(
-                day[keep], weights=sub.total_cents.to_numpy(float)[keep], minlength=data.days
-            )
+            daily = m.per_day(revenue[revenue.channel == ch], data.days, "cents")
             right.plot(data.dates, daily / 100, color=COLOURS[ch], label=f"revenue {ch}")
         plain_log_axis(right)
         date_axis(right)
@@ -164,24 +166,26 @@ def revenue_chart(data: RunData) -> Figure:
 
 def conversion_delay_chart(data: RunData) -> Figure:
     """Session -> order delays against the order-timing model at the same session hours."""
-    orders = m.timed_orders(data)
-    model = m.model_gaps(data, orders.session_at.to_numpy())
-    timing = data.scenario.journey.order_timing
-    bins = np.arange(0.0, timing.max_gap_hours + 0.5, 0.5).tolist()
+    orders = timing(data)
+    model = orders.model
+    n = orders.delay.n
+    timing_ = data.scenario.journey.order_timing
+    bins = np.arange(0.0, timing_.max_gap_hours + 0.5, 0.5)
     with style():
         fig = Figure(figsize=SIZE)
         ax = fig.add_subplot()
         ax.hist(
-            orders.gap_hours,
-            bins=bins,
-            density=len(orders) > 0,  # an empty run (one day) has nothing to normalise
+            bins[:-1],
+            bins=bins.tolist(),
+            weights=orders.gap_bins,
+            density=n > 0,  # an empty run (one day) has nothing to normalise
             color="#1f77b4",
             alpha=0.6,
-            label=f"realised ({len(orders):,} orders)",
+            label=f"realised ({n:,} orders)",
         )
         ax.hist(
             model.gap_hours,
-            bins=bins,
+            bins=bins.tolist(),
             density=len(model.gap_hours) > 0,
             histtype="step",
             color="black",
@@ -190,10 +194,10 @@ def conversion_delay_chart(data: RunData) -> Figure:
         )
         ax.set_xlabel("hours from the converting session's start to the order")
         ax.set_ylabel("density")
-        same = orders.same_day.mean() if len(orders) else float("nan")
+        same = orders.same_day / n if n else float("nan")
         ax.set_title(
             f"Conversion delay: same calendar day {same:.1%} "
-            f"(configured {timing.same_day_share:.0%})"
+            f"(configured {timing_.same_day_share:.0%})"
         )
         ax.legend(loc="upper right")
         fig.tight_layout()
@@ -202,11 +206,10 @@ def conversion_delay_chart(data: RunData) -> Figure:
 
 def order_hours_chart(data: RunData) -> Figure:
     """Orders per clock hour: realised, the configured profile and the model's implied hours."""
-    orders = m.timed_orders(data)
-    model = m.model_gaps(data, orders.session_at.to_numpy())
+    orders = timing(data)
+    model = orders.model
     profile = np.asarray(data.scenario.journey.order_timing.order_hours.weights)
-    hours = (orders.ordered_at.to_numpy(np.int64) % DAY) // HOUR
-    realised = np.bincount(hours, minlength=24) / max(len(hours), 1)
+    realised = orders.order_hours / max(int(orders.order_hours.sum()), 1)
     implied = np.bincount(model.order_clock_hours.astype(int), minlength=24)
     implied = implied / max(implied.sum(), 1)
     with style():

@@ -10,7 +10,7 @@ effects) and `Z` standard errors of the measure (room for chance in a finite run
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -85,16 +85,36 @@ def mean(
     sd: float = 0.0,
     **kw: str,
 ) -> Check:
-    """A sample mean against an expected mean; standard error from the sample's spread, or from
-    `sd` (the spread the model implies for one value) when that is larger, as it can be in a
-    small sample."""
+    """A sample mean against an expected mean (see `mean_of`)."""
     values = np.asarray(values, dtype=float)
     n = len(values)
+    spread = float(values.std(ddof=1)) if n > 1 else 0.0
+    average = float(values.mean()) if n else math.nan
+    return mean_of(
+        section, parameter, configured, expected, n, average, spread, rel_floor, sd, **kw
+    )
+
+
+def mean_of(
+    section: str,
+    parameter: str,
+    configured: str,
+    expected: float,
+    n: int,
+    average: float,
+    spread: float,
+    rel_floor: float = 0.02,
+    sd: float = 0.0,
+    **kw: str,
+) -> Check:
+    """The mean `average` of `n` values of sample standard deviation `spread` against an
+    expected mean; standard error from the sample's spread, or from `sd` (the spread the model
+    implies for one value) when that is larger, as it can be in a small sample."""
     if n < 2:
         return Check(section, parameter, configured, expected, None, None, n, **kw)
-    se = max(float(values.std(ddof=1)), sd) / math.sqrt(n)
+    se = max(spread, sd) / math.sqrt(n)
     tol = max(rel_floor * abs(expected), Z * se)
-    return Check(section, parameter, configured, expected, float(values.mean()), tol, n, **kw)
+    return Check(section, parameter, configured, expected, average, tol, n, **kw)
 
 
 def ratio(
@@ -154,16 +174,28 @@ def mix(
     labels: Iterable[str],
     floor: float = 0.01,
 ) -> list[Check]:
-    """One proportion check per category of a mix, over `labels` (one label per draw); a label
-    the mix does not hold is expected at share 0."""
-    drawn = list(labels)
-    n = len(drawn)
+    """One proportion check per category of a mix, over `labels` (one label per draw)."""
     counts: dict[str, int] = {}
-    for label in drawn:
+    for label in labels:
         counts[label] = counts.get(label, 0) + 1
+    return mix_counts(section, key, shares, counts, floor)
+
+
+def mix_counts(
+    section: str,
+    key: str,
+    shares: Mapping[str, float],
+    counts: Mapping[str, int],
+    floor: float = 0.01,
+) -> list[Check]:
+    """One proportion check per category of a mix, over `counts` (draws per label); a label
+    the mix does not hold is expected at share 0."""
+    n = int(sum(counts.values()))
     expected = dict(shares) | {label: 0.0 for label in counts if label not in shares}
     return [
-        proportion(section, f"{key}.{label}", f"{share:g}", share, counts.get(label, 0), n, floor)
+        proportion(
+            section, f"{key}.{label}", f"{share:g}", share, int(counts.get(label, 0)), n, floor
+        )
         for label, share in expected.items()
     ]
 

@@ -11,7 +11,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from jaffle_sim.clock import DAY, HOUR, MINUTE
+from jaffle_sim.clock import MINUTE
 from jaffle_sim.events import CHANNELS, ORGANIC, PLATFORMS, WEEKDAYS
 from jaffle_sim.report import checks as c
 from jaffle_sim.report import measures as m
@@ -30,19 +30,16 @@ def settle_days(data: RunData) -> int:
     return SETTLE_DAYS if data.days > 2 * SETTLE_DAYS else data.days
 
 
-def visit_hours(data: RunData, touches: pd.DataFrame) -> list[Check]:
+def visit_hours(data: RunData, touches: m.Touches) -> list[Check]:
     """Start hours of the sessions drawn from `traffic.visit_hours`: visitors' first touches and
     the sessions customers open when a need arises."""
     t = data.scenario.traffic
-    first = touches[(touches.number == 1) & (touches["at"] >= 0)]["at"].to_numpy()
-    needs = m.customer_sessions(data)
-    starts = np.concatenate([first, needs[needs.started_at >= 0].started_at.to_numpy()])
     return [
         c.distance(
             "sessions",
             "traffic.visit_hours (distance to profile)",
             f"peak {t.visit_hours.peak_hour}h",
-            np.bincount(((starts % DAY) // HOUR).astype(int), minlength=24),
+            touches.first_hours + m.customer_session_hours(data),
             np.asarray(t.visit_hours.weights),
             note="first touches and customers' sessions",
         )
@@ -63,34 +60,33 @@ def touch_rates(data: RunData) -> tuple[np.ndarray, np.ndarray]:
     return np.repeat(signup, len(CHANNELS), axis=1), np.repeat(back, len(CHANNELS), axis=1)
 
 
-def _expected(table: np.ndarray, touches: pd.DataFrame) -> float:
-    """The mean of a per-(position, channel) rate over `touches`: what they should come to."""
-    if len(touches) == 0:
+def _expected(table: np.ndarray, counts: pd.DataFrame) -> float:
+    """The mean of a per-(position, channel) rate over the touches counted in `counts`: what
+    they should come to."""
+    n = counts.n.to_numpy(dtype=float)
+    if n.sum() == 0:
         return float(table.mean())
-    pos = (touches.number.to_numpy() > 1).astype(int)
-    channel = touches.channel.map({c: i for i, c in enumerate(CHANNELS)}).to_numpy(dtype=int)
-    return float(table[pos, channel].mean())
+    pos = counts.later.to_numpy(dtype=int)
+    channel = counts.channel.map({c: i for i, c in enumerate(CHANNELS)}).to_numpy(dtype=int)
+    return float((table[pos, channel] * n).sum() / n.sum())
 
 
-def journeys(data: RunData, touches: pd.DataFrame) -> list[Check]:
+def _n(counts: pd.DataFrame, mask: pd.Series | None = None) -> int:
+    return int(counts.n.sum() if mask is None else counts.n[mask].sum())
+
+
+def journeys(data: RunData, touches: m.Touches) -> list[Check]:
     """Visitors before sign-up: landing, conversion per visit, returns and their channels.
     Where the journey states channel effects, each rate is expected at the mix of channels the
     touches came through."""
     sec = "journeys"
     t, j = data.scenario.traffic, data.scenario.journey
     signup, back = touch_rates(data)
-    paid = touches[touches.channel != ORGANIC]
-    first = touches[(touches.number == 1) & touches.landed & (touches.day >= settle_days(data))]
-    later = touches[(touches.number > 1) & touches.landed]
-    nxt = touches.groupby("visitor_id")["at"].shift(-1)
-    wait = float(np.quantile(m.draws(j.return_delay_hours), 0.99)) * HOUR
-    may_return = (
-        touches.landed
-        & ~touches.converted
-        & (touches.number < j.max_sessions)
-        & (touches["at"] < data.end_seconds - wait)
-    )
-    returned = nxt[may_return].notna()
+    k = touches.counts
+    paid = k[k.channel != ORGANIC]
+    first = k[~k.later & k.landed & (k.day >= settle_days(data))]
+    later = k[k.later & k.landed]
+    may_return = k[k.may_return]
     note = "at the channels of these touches" if np.ptp(signup) > 0 or np.ptp(back) > 0 else ""
     out = [
         c.proportion(
@@ -98,16 +94,16 @@ def journeys(data: RunData, touches: pd.DataFrame) -> list[Check]:
             "traffic.landing_share",
             f"{t.landing_share:g}",
             t.landing_share,
-            int(paid.landed.sum()),
-            len(paid),
+            _n(paid, paid.landed),
+            _n(paid),
         ),
         c.proportion(
             sec,
             "journey.first_visit_conversion",
             f"{j.first_visit_conversion:g}",
             _expected(signup, first),
-            int(first.converted.sum()),
-            len(first),
+            _n(first, first.converted),
+            _n(first),
             floor=0,
             note=note,
         ),
@@ -116,8 +112,8 @@ def journeys(data: RunData, touches: pd.DataFrame) -> list[Check]:
             "journey.return_visit_conversion",
             f"{j.return_visit_conversion:g}",
             _expected(signup, later),
-            int(later.converted.sum()),
-            len(later),
+            _n(later, later.converted),
+            _n(later),
             floor=0,
             note=note,
         ),
@@ -125,100 +121,116 @@ def journeys(data: RunData, touches: pd.DataFrame) -> list[Check]:
             sec,
             "journey.return_probability",
             f"{j.return_probability:g}",
-            _expected(back, touches[may_return]),
-            int(returned.sum()),
-            len(returned),
+            _expected(back, may_return),
+            _n(may_return, may_return.returned),
+            _n(may_return),
             note="sessions ending before the last returns could be seen"
             + (f"; {note}" if note else ""),
         ),
     ]
-    returns = touches[touches.number > 1]
-    return out + c.mix(
-        sec, "journey.return_channels", dict(j.return_channels.shares), returns.channel
+    returns = k[k.later].groupby("channel").n.sum().sort_index()
+    return out + c.mix_counts(
+        sec, "journey.return_channels", dict(j.return_channels.shares), returns.to_dict()
     )
 
 
 def sessions(data: RunData) -> list[Check]:
     """Session lengths, app shares per channel and the channel mix of all sessions."""
     sec = "sessions"
-    s, t = data.events["session"], data.scenario.traffic
-    minutes = ((s.ended_at - s.started_at) / MINUTE).to_numpy(dtype=float)
+    t = data.scenario.traffic
+    per_channel = data.sql(
+        f"""select coalesce(utm_source, '{ORGANIC}') as channel, count(*) as n,
+                   count(*) filter (where site = 'app') as app from ev.session group by 1"""
+    ).set_index("channel")
+    length = m.moments(data, "select * from ev.session", "ended_at - started_at")
+    minutes = data.sample(
+        "select * from ev.session", f"(ended_at - started_at) / {MINUTE}", "session_id"
+    )
     ref = m.draws(t.session_minutes)
     conf = repr(t.session_minutes)
     out = [
-        c.mean(
-            sec, "traffic.session_minutes: mean", conf, t.session_minutes.mean, minutes, unit="min"
+        c.mean_of(
+            sec,
+            "traffic.session_minutes: mean",
+            conf,
+            t.session_minutes.mean,
+            length.n,
+            length.mean / MINUTE,
+            length.sd / MINUTE,
+            unit="min",
         ),
         c.quantile(sec, "traffic.session_minutes: median", conf, ref, minutes, 0.5, unit="min"),
     ]
-    channel = m.channel(s.utm_source)
-    app = (s.site == "app").to_numpy()
     shares = {ORGANIC: ("traffic.organic_app_share", t.organic_app_share)}
     for p in PLATFORMS:
         shares[p] = (f"ads.{p}.app_share", data.scenario.ads[p].app_share)
     for ch, (key, share) in shares.items():
-        mask = (channel == ch).to_numpy()
-        out.append(
-            c.proportion(sec, key, f"{share:g}", share, int(app[mask].sum()), int(mask.sum()))
-        )
-    counts = channel.value_counts()
+        app = int(per_channel.app.get(ch, 0))
+        out.append(c.proportion(sec, key, f"{share:g}", share, app, int(per_channel.n.get(ch, 0))))
+    total = int(per_channel.n.sum())
     for ch in (ORGANIC, *PLATFORMS):
-        out.append(
-            c.info(sec, f"share of sessions from {ch}", counts.get(ch, 0) / max(len(s), 1), len(s))
-        )
+        share = int(per_channel.n.get(ch, 0)) / max(total, 1)
+        out.append(c.info(sec, f"share of sessions from {ch}", share, total))
     return out
 
 
-def ads(data: RunData, touches: pd.DataFrame) -> list[Check]:
+def ads(data: RunData, touches: m.Touches) -> list[Check]:
     """Per platform: launches, spend per running ad and first-touch click-through rate."""
     sec = "ads"
-    launched, ad_day = data.events["ad_launched"], data.events["ad_day"]
     skip = settle_days(data)
-    first_clicks = touches[
-        (touches.number == 1) & (touches.channel != ORGANIC) & (touches.day >= skip)
-    ]
-    clicks_per_ad = first_clicks.groupby("ad_id").size()
+    g = data.scenario.demand.growth_per_30_days
+    launches = data.sql(
+        f"""select platform, count(*) as n from ev.ad_launched
+            where start_day >= 0 and start_day < {data.days} group by 1"""
+    ).set_index("platform")
+    # Per ad: its days, its spend at growth 1 (exact decimal sums) and, from day `skip` on,
+    # its days, impressions and clicks.
+    per_ad = data.sql(
+        f"""select platform, ad_id, count(*) as days,
+                   sum(cast(cost_cents / pow({1.0 + g}, day / 30.0) as decimal(38, 9))) as base,
+                   count(*) filter (where day >= {skip}) as later_days,
+                   sum(impressions) filter (where day >= {skip}) as impressions,
+                   sum(clicks) filter (where day >= {skip}) as clicks
+            from ev.ad_day group by 1, 2 order by 1, 2"""
+    )
     out = []
     for p in PLATFORMS:
         b = data.scenario.ads[p]
-        new = launched[(launched.platform == p) & (launched.start_day >= 0)]
         out.append(
             c.poisson(
                 sec,
                 f"ads.{p}.launches_per_day",
                 f"{b.launches_per_day:g}",
                 b.launches_per_day,
-                int((new.start_day < data.days).sum()),
+                int(launches.n.get(p, 0)),
                 data.days,
             )
         )
-        days = ad_day[ad_day.platform == p]
-        base = days.cost_cents.to_numpy(dtype=float) / m.growth(data, days.day.to_numpy())
-        by_ad = pd.DataFrame({"ad_id": days.ad_id.to_numpy(), "base": base}).groupby("ad_id")
+        mine = per_ad[per_ad.platform == p]
         out.append(
             c.ratio(
                 sec,
                 f"ads.{p}.daily_budget_cents",
                 repr(b.daily_budget_cents),
                 b.daily_budget_cents.mean * b.spend_pacing.mean,
-                by_ad.base.sum().to_numpy(),
-                by_ad.size().to_numpy(),
+                mine.base.to_numpy(dtype=float),
+                mine.days.to_numpy(dtype=float),
                 spread=float(m.draws(b.daily_budget_cents).std()) * b.spend_pacing.mean,
                 unit="cents",
                 note="spend per running ad-day at growth 1",
             )
         )
-        per_ad = days[days.day >= skip].groupby("ad_id")[["impressions", "clicks"]].sum()
-        first = clicks_per_ad.reindex(per_ad.index, fill_value=0).to_numpy(dtype=float)
-        impressions = per_ad.impressions.to_numpy(dtype=float)
-        every = per_ad.clicks.to_numpy(dtype=float).sum() / max(impressions.sum(), 1.0)
+        seen = mine[mine.later_days > 0]
+        first = touches.first_clicks.reindex(seen.ad_id.to_numpy(), fill_value=0)
+        impressions = seen.impressions.to_numpy(dtype=float)
+        every = seen.clicks.to_numpy(dtype=float).sum() / max(impressions.sum(), 1.0)
         out.append(
             c.ratio(
                 sec,
                 f"ads.{p}.ctr",
                 repr(b.ctr),
                 b.ctr.mean,
-                first,
+                first.to_numpy(dtype=float),
                 impressions,
                 rel_floor=0.05,
                 spread=float(m.draws(b.ctr).std()),
@@ -230,7 +242,7 @@ def ads(data: RunData, touches: pd.DataFrame) -> list[Check]:
     return out
 
 
-def demand(data: RunData, touches: pd.DataFrame) -> list[Check]:
+def demand(data: RunData, touches: m.Touches) -> list[Check]:
     """Organic arrivals (first touches) per day: their rate, growth and weekly rhythm. A
     log-linear fit of daily counts on a trend and a factor per weekday separates growth from the
     rhythm. Paid arrivals follow the same curve, but also the ads that happen to run, which
@@ -239,9 +251,9 @@ def demand(data: RunData, touches: pd.DataFrame) -> list[Check]:
     d, t = data.scenario.demand, data.scenario.traffic
     skip = settle_days(data)
     days = np.arange(skip, data.days)
-    first = touches[(touches.number == 1) & (touches.day >= skip) & (touches.day < data.days)]
-    organic = first[first.channel == ORGANIC]
-    per_day = np.bincount(organic.day.to_numpy(dtype=int), minlength=data.days)[days]
+    k = touches.counts
+    organic = k[~k.later & (k.channel == ORGANIC)].groupby("day", as_index=False).n.sum()
+    per_day = m.per_day(organic, data.days)[days]
     scale = m.growth(data, days) * m.weekly_factor(data, days)
     # One day's count: Poisson around the rate, times the daily log-normal noise.
     lam = t.organic_visitors_per_day * float(scale.mean()) if len(days) else 1.0

@@ -11,7 +11,6 @@ process drawn from the scenario's distributions over the run's length.
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
 from jaffle_sim.clock import DAY
 from jaffle_sim.distributions import Distribution
@@ -56,31 +55,43 @@ def customers(data: RunData) -> list[Check]:
     """Purchase rate, churn, repeat channels and first orders."""
     sec = "customers"
     b = data.scenario.customers
-    signups = data.events["signed_up"]
-    existing = signups[signups.session_id.isna()].customer_id.to_numpy(dtype=np.int64)
-    churned_at = data.events["customer_churned"].groupby("customer_id").churned_at.min()
-    end = churned_at.reindex(existing).fillna(data.end_seconds).clip(upper=data.end_seconds)
-    cohort = pd.DataFrame({"customer_id": existing, "end": end.to_numpy(dtype=float)})
-
-    sessions = m.customer_sessions(data)
-    needs = sessions[sessions.started_at >= 0].merge(cohort, on="customer_id")
-    needs = needs[needs.started_at <= needs.end]
-    per_customer = needs.groupby("customer_id").size().reindex(existing, fill_value=0)
-    rate, churn = expected_repeat_buying(data.scenario, len(existing), data.days)
-
-    orders = data.events["order_placed"].merge(cohort, on="customer_id")
-    orders = orders.merge(churned_at.rename("churned_at").reset_index(), how="left")
-    draws = orders[orders.churned_at.isna() | (orders.ordered_at <= orders.churned_at)]
-    draws_per = draws.groupby("customer_id").size().reindex(existing, fill_value=0)
-    churned = pd.Series(existing).isin(churned_at.index).to_numpy(dtype=float)
+    end = data.end_seconds
+    # Per customer who existed on day 0: when it stopped being watched (churn or the end), the
+    # needs (sessions) it had until then and the orders until its churn.
+    cohort = data.sql(
+        f"""with churn as (
+                select customer_id, min(churned_at) as churned_at
+                from ev.customer_churned group by 1),
+            cohort as (
+                select e.customer_id, c.churned_at,
+                       least(coalesce(c.churned_at, {end}), {end}) as stop
+                from ev.signed_up as e left join churn as c on c.customer_id = e.customer_id
+                where e.session_id is null),
+            needs as (
+                select s.customer_id, count(*) as n
+                from ({m.CUSTOMER_SESSIONS}) as s
+                join cohort as k on k.customer_id = s.customer_id
+                where s.started_at >= 0 and s.started_at <= k.stop group by 1),
+            draws as (
+                select o.customer_id, count(*) as n
+                from ev.order_placed as o join cohort as k on k.customer_id = o.customer_id
+                where k.churned_at is null or o.ordered_at <= k.churned_at group by 1)
+        select k.customer_id, k.stop, k.churned_at is not null as churned,
+               coalesce(needs.n, 0) as needs, coalesce(draws.n, 0) as draws
+        from cohort as k
+        left join needs on needs.customer_id = k.customer_id
+        left join draws on draws.customer_id = k.customer_id
+        order by k.customer_id"""
+    )
+    rate, churn = expected_repeat_buying(data.scenario, len(cohort), data.days)
     out = [
         c.ratio(
             sec,
             "customers.purchase_rate_per_day",
             repr(b.purchase_rate_per_day),
             rate,
-            per_customer.to_numpy(dtype=float),
-            cohort.end.to_numpy() / DAY,
+            cohort.needs.to_numpy(dtype=float),
+            cohort.stop.to_numpy(dtype=float) / DAY,
             spread=_sd(b.purchase_rate_per_day),
             counts=True,
             unit="/day",
@@ -91,42 +102,51 @@ def customers(data: RunData) -> list[Check]:
             "customers.churn_after_order",
             repr(b.churn_after_order),
             churn,
-            churned,
-            draws_per.to_numpy(dtype=float),
+            cohort.churned.to_numpy(dtype=float),
+            cohort.draws.to_numpy(dtype=float),
             spread=_sd(b.churn_after_order),
             counts=True,
             note="churns per order, same customers",
         ),
     ]
-    out += c.mix(
+    channels = data.sql(
+        f"select channel, count(*) as n from ({m.CUSTOMER_SESSIONS}) "
+        "where started_at >= 0 group by 1 order by 1"
+    )
+    out += c.mix_counts(
         sec,
         "customers.repeat_channels",
         dict(b.repeat_channels.shares),
-        sessions[sessions.started_at >= 0].channel,
+        dict(zip(channels.channel, channels.n.astype(int))),
     )
-
-    new = signups[signups.session_id.notna() & (signups.signed_up_at < data.end_seconds - DAY)]
-    placed = data.events["order_placed"]
-    buyers = placed[placed.is_first_order].customer_id
+    new, never, repeat = data.one(
+        f"""with new as (
+                select customer_id from ev.signed_up
+                where session_id is not null and signed_up_at < {end - DAY}),
+            orders as (
+                select customer_id, count(*) as n, bool_or(is_first_order) as first
+                from ev.order_placed group by 1)
+        select count(*), count(*) filter (where not coalesce(o.first, false)),
+               count(*) filter (where coalesce(o.n, 0) >= 2)
+        from new left join orders as o on o.customer_id = new.customer_id"""
+    )
     out.append(
         c.proportion(
             sec,
             "customers.no_first_order_share",
             f"{b.no_first_order_share:g}",
             b.no_first_order_share,
-            int((~new.customer_id.isin(buyers)).sum()),
-            len(new),
+            int(never),
+            int(new),
             note="customers who signed up a day or more before the end",
         )
     )
-    counts = placed.groupby("customer_id").size()
-    repeat = counts.reindex(new.customer_id.to_numpy(), fill_value=0) >= 2
     out.append(
         c.info(
             sec,
             "new customers with a repeat order in the period",
-            float(repeat.mean()) if len(repeat) else None,
-            len(repeat),
+            repeat / new if new else None,
+            int(new),
         )
     )
     return out
@@ -137,47 +157,60 @@ def shop(data: RunData) -> list[Check]:
     sec = "shop"
     b = data.scenario.shop
     # Orders covered in full by a coupon are the noise floor's (see the quality section).
-    payments = fidelity_quality.method_payments(data)
-    orders = data.events["order_placed"].query("total_cents > 0")
-    out = c.mix(sec, "shop.payment_methods", dict(b.payment_methods.shares), payments.method)
-    per_order = payments.groupby("order_id").size()
+    payments = fidelity_quality.METHOD_PAYMENTS
+    methods = data.sql(f"select method, count(*) as n from ({payments}) group by 1 order by 1")
+    out = c.mix_counts(
+        sec,
+        "shop.payment_methods",
+        dict(b.payment_methods.shares),
+        dict(zip(methods.method, methods.n.astype(int))),
+    )
+    split, paid = data.one(
+        f"select count(*) filter (where n >= 2), count(*) from "
+        f"(select order_id, count(*) as n from ({payments}) group by 1)"
+    )
     out.append(
         c.proportion(
             sec,
             "shop.second_payment_share",
             f"{b.second_payment_share:g}",
             b.second_payment_share,
-            int((per_order >= 2).sum()),
-            len(per_order),
+            int(split),
+            int(paid),
         )
     )
-    status = data.events["order_status_changed"]
     wait = b.return_request_days.support[1]
     if not np.isfinite(wait):
         draws = b.return_request_days.sample(np.random.default_rng(0), 100_000)
         wait = float(np.quantile(draws, 0.999))
-    done = status[
-        (status.status == "completed") & (status.changed_at <= data.end_seconds - wait * DAY)
-    ]
-    returned = done.order_id.isin(status[status.status == "return_pending"].order_id)
+    returned, done = data.one(
+        f"""select count(*) filter (where order_id in (
+                   select order_id from ev.order_status_changed where status = 'return_pending')),
+                   count(*)
+            from ev.order_status_changed
+            where status = 'completed' and changed_at <= {data.end_seconds - wait * DAY}"""
+    )
     out.append(
         c.proportion(
             sec,
             "shop.return_share",
             f"{b.return_share:g}",
             b.return_share,
-            int(returned.sum()),
-            len(done),
+            int(returned),
+            int(done),
             note="orders completed long enough before the end to be sent back",
         )
     )
+    amounts = m.moments(data, "select * from ev.order_placed where total_cents > 0", "total_cents")
     out.append(
-        c.mean(
+        c.mean_of(
             sec,
             "shop.order_amount_cents: mean",
             repr(b.order_amount_cents),
             b.order_amount_cents.mean,
-            orders.total_cents.to_numpy(dtype=float),
+            amounts.n,
+            amounts.mean,
+            amounts.sd,
             unit="cents",
         )
     )

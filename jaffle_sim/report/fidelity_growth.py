@@ -20,6 +20,7 @@ from the model:
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 
 import numpy as np
 import pandas as pd
@@ -27,6 +28,7 @@ import pandas as pd
 from jaffle_sim.clock import DAY, HOUR
 from jaffle_sim.events import ORGANIC, PLATFORMS
 from jaffle_sim.report import checks as c
+from jaffle_sim.report import measures as m
 from jaffle_sim.report.checks import Check
 from jaffle_sim.report.measures import draws
 from jaffle_sim.report.run_data import RunData
@@ -61,6 +63,18 @@ def trend(
     sigma2 = float(resid @ resid) / dof
     cov = np.linalg.pinv(x.T @ x)
     return float(coef[-1]), math.sqrt(sigma2 * cov[-1, -1]), sigma2
+
+
+def trend_of_sums(
+    n: int, sx: object, sxx: object, sy: object, sxy: object, syy: object
+) -> tuple[float, float, float]:
+    """`trend` without weekdays from the exact sums of x, x^2, y, xy and y^2 over n points."""
+    x, x2, y, xy, y2 = (m.exact(v) for v in (sx, sxx, sy, sxy, syy))
+    cxx, cxy, cyy = x2 - x * x / n, xy - x * y / n, y2 - y * y / n
+    slope = cxy / cxx if cxx else Fraction(0)
+    sigma2 = max(cyy - slope * cxy, Fraction(0)) / max(n - 2, 1)
+    se = math.sqrt(float(sigma2 / cxx)) if cxx else math.inf
+    return float(slope), se, float(sigma2)
 
 
 def _slope_weights(n: int) -> np.ndarray:
@@ -103,7 +117,7 @@ def _trend_se(cov: np.ndarray, mean: float) -> float:
     return math.sqrt(max(float(a @ cov @ a), 0.0)) / max(mean, 1e-12)
 
 
-def growth(data: RunData, touches: pd.DataFrame) -> list[Check]:
+def growth(data: RunData, touches: m.Touches) -> list[Check]:
     """Growth of spend per ad and in total, of the running ads, of organic visitor sessions and
     of orders."""
     sec = "growth"
@@ -113,16 +127,20 @@ def growth(data: RunData, touches: pd.DataFrame) -> list[Check]:
         return [c.info(sec, "growth over the run", None, n, note=f"needs {MIN_TREND_DAYS} days")]
     days = np.arange(n)
     weekdays = (data.start_weekday + days) % 7
-    ad_day, launched = data.events["ad_day"], data.events["ad_launched"]
     out: list[Check] = []
 
     # Spend per ad, relative to the ad's own budget: only pacing is left around the curve.
-    budget = launched.set_index("ad_id").daily_budget_cents
-    own = budget.reindex(ad_day.ad_id.to_numpy()).to_numpy(dtype=float)
-    cost = ad_day.cost_cents.to_numpy(dtype=float)
-    ok = (cost > 0) & (own > 0)
-    if ok.sum() > 2:
-        slope, se, _ = trend(ad_day.day.to_numpy()[ok], cost[ok] / own[ok])
+    exact = "decimal(38, 12)"
+    k, *sums = data.one(
+        f"""with a as (
+                select d.day as x, ln(d.cost_cents / l.daily_budget_cents) as y
+                from ev.ad_day as d join ev.ad_launched as l on l.ad_id = d.ad_id
+                where d.cost_cents > 0 and l.daily_budget_cents > 0)
+            select count(*), sum(x), sum(x * x), sum(cast(y as {exact})),
+                   sum(cast(x * y as {exact})), sum(cast(y * y as {exact})) from a"""
+    )
+    if k > 2:
+        slope, se, _ = trend_of_sums(int(k), *sums)
         out.append(
             c.Check(
                 sec,
@@ -131,14 +149,14 @@ def growth(data: RunData, touches: pd.DataFrame) -> list[Check]:
                 g,
                 _per_30(slope),
                 max(0.005, c.Z * 30 * se * math.exp(30 * slope)),
-                int(ok.sum()),
+                int(k),
                 note="each ad-day's spend against its own daily budget",
             )
         )
 
-    running = ad_day.groupby("day").size().reindex(days, fill_value=0).to_numpy(dtype=float)
-    spend = ad_day.groupby("day").cost_cents.sum().reindex(days, fill_value=0)
-    spend = spend.to_numpy(dtype=float)
+    per_day = ad_days(data)
+    running = m.per_day(per_day, n, "ads")
+    spend = m.per_day(per_day, n, "cost_cents")
     cov, mean = _stream_cov(data, n, spend=False)
     if (running > 0).all():
         slope, _, _ = trend(days, running)
@@ -187,16 +205,28 @@ def growth(data: RunData, touches: pd.DataFrame) -> list[Check]:
     return out
 
 
+def ad_days(data: RunData) -> pd.DataFrame:
+    """Per day: the ads running (`ads`), their impressions, clicks and spend (cents)."""
+    return data.memo(
+        "ad_days",
+        lambda: data.sql(
+            "select day, count(*) as ads, sum(impressions) as impressions, "
+            "sum(clicks) as clicks, sum(cost_cents) as cost_cents from ev.ad_day group by 1"
+        ),
+    )
+
+
 def _organic_sessions(
-    data: RunData, touches: pd.DataFrame, days: np.ndarray, weekdays: np.ndarray
+    data: RunData, touches: m.Touches, days: np.ndarray, weekdays: np.ndarray
 ) -> list[Check]:
     """Organic sessions of visitors (arrivals and organic returns, before sign-up)."""
     d, t = data.scenario.demand, data.scenario.traffic
     skip = min(3, len(days) // 4)
-    organic = touches[touches.landed & (touches.channel == ORGANIC)]
-    per_day = np.bincount(organic.day.clip(lower=0).to_numpy(dtype=int), minlength=data.days)
+    k = touches.counts
+    organic = k[k.landed & (k.channel == ORGANIC)].assign(day=lambda f: f.day.clip(lower=0))
+    per_day = m.per_day(organic.groupby("day", as_index=False).n.sum(), data.days)
     keep = days >= skip
-    values = per_day[: data.days][keep]
+    values = per_day[keep]
     if (values == 0).any():
         return []
     slope, se, _ = trend(days[keep], values, weekdays[keep])
@@ -229,8 +259,8 @@ def expected_orders(data: RunData, replicates: int = ORDER_REPLICATES) -> np.nda
     s = data.scenario
     b, timing, visits = s.customers, s.journey.order_timing, s.traffic.visit_hours
     tilt = timing.tilt_for(visits)
-    signups = data.events["signed_up"]
-    existing = signups.session_id.isna().to_numpy()
+    signups = signup_times(data)
+    existing = signups.existing.to_numpy(dtype=bool)
     since = np.where(existing, -DAY, signups.signed_up_at.to_numpy(dtype=float))
     end = data.end_seconds
     rng = np.random.default_rng(0)
@@ -265,11 +295,25 @@ def expected_orders(data: RunData, replicates: int = ORDER_REPLICATES) -> np.nda
     return counts
 
 
+def signup_times(data: RunData) -> pd.DataFrame:
+    """Every sign-up: `existing` (a customer on day 0) and `signed_up_at`, by sign-up id."""
+    return data.sql(
+        "select session_id is null as existing, signed_up_at from ev.signed_up order by signup_id"
+    )
+
+
+def orders_per_day(data: RunData) -> pd.DataFrame:
+    """Orders placed per day (`day`, `n`)."""
+    return data.memo(
+        "orders_per_day",
+        lambda: data.sql(
+            "select clock_day(ordered_at) as day, count(*) as n from ev.order_placed group by 1"
+        ),
+    )
+
+
 def _orders(data: RunData, days: np.ndarray, weekdays: np.ndarray) -> list[Check]:
-    placed = data.events["order_placed"]
-    day_of = placed.ordered_at.to_numpy() // DAY
-    day_of = day_of[(day_of >= 0) & (day_of < data.days)].astype(np.int64)
-    per_day = np.bincount(day_of, minlength=data.days)
+    per_day = m.per_day(orders_per_day(data), data.days)
     model = expected_orders(data)
     if (per_day == 0).any() or (model == 0).any():
         return []
@@ -281,8 +325,8 @@ def _orders(data: RunData, days: np.ndarray, weekdays: np.ndarray) -> list[Check
     spread = float(np.std([_per_30(x) for x in fitted], ddof=1))
     spread = math.hypot(spread, 30 * se * math.exp(30 * slope))
     g = data.scenario.demand.growth_per_30_days
-    signups = data.events["signed_up"]
-    new = int(signups.session_id.notna().sum())
+    signups = signup_times(data)
+    new = int((~signups.existing.astype(bool)).sum())
     return [
         c.Check(
             "growth",

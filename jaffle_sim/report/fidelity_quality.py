@@ -6,10 +6,10 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
-import pandas as pd
 
-from jaffle_sim.clock import DAY, HOUR
+from jaffle_sim.clock import HOUR
 from jaffle_sim.report import checks as c
+from jaffle_sim.report import measures as m
 from jaffle_sim.report.checks import Check
 from jaffle_sim.report.measures import draws
 from jaffle_sim.report.run_data import RunData
@@ -38,38 +38,39 @@ def rare(
     return dataclasses.replace(check, tolerance=tolerance)
 
 
+# Payments drawn from the payment-method mix: all but those of orders covered in full by a coupon
+# (which the noise floor sets apart).
+METHOD_PAYMENTS = """
+    select * from ev.payment_made
+    where order_id not in (select order_id from ev.order_placed where total_cents = 0)"""
+
+
 def quality(data: RunData) -> list[Check]:
     """The noise floor: each defect's share against its `quality.*` rate."""
     sec = "quality"
     q = data.scenario.quality
-    signups = data.events["signed_up"]
-    placed = data.events["order_placed"]
-    sessions = data.events["session"]
-    blank = signups.first_name.fillna("").astype(str).str.strip() == ""
-    late = placed.delivery_delay_seconds.to_numpy() > 0
+    signups, missing, blank = data.one(
+        "select count(*), count(*) filter (where email is null), "
+        r"count(*) filter (where regexp_full_match(coalesce(first_name, ''), '\s*')) "
+        "from ev.signed_up"
+    )
+    placed, zero, late = data.one(
+        "select count(*), count(*) filter (where total_cents = 0), "
+        "count(*) filter (where delivery_delay_seconds > 0) from ev.order_placed"
+    )
+    (sessions,) = data.one("select count(*) from ev.session")
+    (duplicates,) = data.one("select count(*) from ev.duplicate_session")
     out = [
+        rare(sec, "quality.missing_email_share", q.missing_email_share, missing, signups, 0.005),
         rare(
-            sec,
-            "quality.missing_email_share",
-            q.missing_email_share,
-            int(signups.email.isna().sum()),
-            len(signups),
-            floor=0.005,
-        ),
-        rare(
-            sec,
-            "quality.blank_first_name_share",
-            q.blank_first_name_share,
-            int(blank.sum()),
-            len(signups),
-            floor=0.005,
+            sec, "quality.blank_first_name_share", q.blank_first_name_share, blank, signups, 0.005
         ),
         rare(
             sec,
             "quality.zero_amount_order_share",
             q.zero_amount_order_share,
-            int((placed.total_cents == 0).sum()),
-            len(placed),
+            zero,
+            placed,
             floor=0.003,
             note="orders covered in full by a coupon",
         ),
@@ -77,45 +78,41 @@ def quality(data: RunData) -> list[Check]:
             sec,
             "quality.late_order_share",
             q.late_order_share,
-            int(late.sum()),
-            len(placed),
+            late,
+            placed,
             floor=0.003,
             note="orders arriving with the next day's file",
         ),
     ]
-    arrived = placed.ordered_at.to_numpy()[late] + placed.delivery_delay_seconds.to_numpy()[late]
-    after_midnight = (arrived % DAY) / HOUR
+    arrived = m.moments(
+        data,
+        "select * from ev.order_placed where delivery_delay_seconds > 0",
+        "second_of_day(ordered_at + delivery_delay_seconds)",
+    )
     out.append(
-        c.mean(
+        c.mean_of(
             sec,
             "quality.late_arrival_hours: mean",
             repr(q.late_arrival_hours),
             float(np.minimum(draws(q.late_arrival_hours), 24.0).mean()),
-            after_midnight,
+            arrived.n,
+            arrived.mean / HOUR,
+            arrived.sd / HOUR,
             rel_floor=0.05,
             sd=float(draws(q.late_arrival_hours).std()),
             unit="h",
             note="hours after midnight at which a late order arrives",
         )
     )
-    duplicates = 0 if data.duplicate_sessions is None else len(data.duplicate_sessions)
     out.append(
         rare(
             sec,
             "quality.duplicate_session_share",
             q.duplicate_session_share,
             duplicates,
-            len(sessions),
+            sessions,
             floor=0.002,
             note="sessions delivered twice",
         )
     )
     return out
-
-
-def method_payments(data: RunData) -> pd.DataFrame:
-    """Payments drawn from the payment-method mix: all but those of orders covered in full by a
-    coupon (which the noise floor sets apart)."""
-    payments = data.events["payment_made"]
-    covered = set(data.events["order_placed"].query("total_cents == 0").order_id.tolist())
-    return payments[~payments.order_id.isin(covered)]

@@ -184,19 +184,22 @@ def fmt(value: float | None, unit: str = "") -> str:
 
 def profile(data: RunData) -> Profile:
     """Measure one flavour of a run against its scenario."""
-    touches = m.visitor_touches(data)
-    checks = [
-        *fidelity_timing.conversion_timing(data),
-        *fidelity.journeys(data, touches),
-        *fidelity.sessions(data),
-        *fidelity.visit_hours(data, touches),
-        *fidelity.ads(data, touches),
-        *fidelity.demand(data, touches),
-        *fidelity_growth.growth(data, touches),
-        *fidelity_customers.customers(data),
-        *fidelity_customers.shop(data),
-        *fidelity_quality.quality(data),
-    ]
+    try:
+        touches = m.touches(data, fidelity.settle_days(data))
+        checks = [
+            *fidelity_timing.conversion_timing(data),
+            *fidelity.journeys(data, touches),
+            *fidelity.sessions(data),
+            *fidelity.visit_hours(data, touches),
+            *fidelity.ads(data, touches),
+            *fidelity.demand(data, touches),
+            *fidelity_growth.growth(data, touches),
+            *fidelity_customers.customers(data),
+            *fidelity_customers.shop(data),
+            *fidelity_quality.quality(data),
+        ]
+    finally:
+        data.close()
     return Profile(data.flavour, data.start_date, data.days, checks)
 
 

@@ -1,23 +1,27 @@
 """A run read back for measuring: its scenario, its calendar and its event log on the simulation
-clock, from an in-memory `SimulationResult` or from the files of a run folder.
+clock, as DuckDB views over the Parquet files of a run folder (or over the frames of an in-memory
+`SimulationResult`). Measures query the views and get back only small aggregates (per day, per
+hour, per channel, per ad), so the cost of reading a run does not grow with it in memory.
 
-Every `*_at` column becomes whole seconds since midnight UTC of the first simulated day (the
-simulation's own clock, negative before the period), and every date column (`day`, `start_day`,
-`end_day`) becomes a day number (0 = first simulated day), so that measures can use the same units
-as the scenario.
+In the views `ev.<kind>` every `*_at` column is whole seconds since midnight UTC of the first
+simulated day (the simulation's own clock, negative before the period), and every date column
+(`day`, `start_day`, `end_day`) a day number (0 = first simulated day), so that measures use the
+units of the scenario. `ev.session` holds each session once; the second deliveries of the noise
+floor's duplicated sessions are in `ev.duplicate_session`. Macros `clock_day(s)` and
+`second_of_day(s)` floor the clock seconds `s` to a day number and to seconds since midnight.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from jaffle_sim.clock import DAY
 from jaffle_sim.output import integrity
@@ -27,9 +31,14 @@ from jaffle_sim.output.run_folder import RunFolder
 from jaffle_sim.simulation.scenario import Scenario, ScenarioError
 
 if TYPE_CHECKING:
+    import duckdb
+
     from jaffle_sim.api import SimulationResult
 
 _NULLABLE_INT = {pa.int64(): pd.Int64Dtype()}
+# Largest sample of single values a distribution check takes (a quantile, say).
+SAMPLE_ROWS = 200_000
+T = TypeVar("T")
 
 
 class RunDataError(ValueError):
@@ -38,29 +47,19 @@ class RunDataError(ValueError):
 
 @dataclass
 class RunData:
-    """One flavour of a run: `events[kind]` with clock-second and day-number columns.
-
-    Each session is in `events["session"]` once; the second deliveries of the noise floor's
-    duplicated sessions (`is_duplicate`) are set apart in `duplicate_sessions`."""
+    """One flavour of a run, read through DuckDB. `events[kind]` (clock-second and day-number
+    columns) holds the frames of an in-memory run; a run folder's events stay in their files
+    (`folder`)."""
 
     scenario: Scenario
     start_date: dt.date
     days: int
     flavour: str
-    events: dict[str, pd.DataFrame]
+    events: dict[str, pd.DataFrame] | None = None
     seed: int | None = None
-    duplicate_sessions: pd.DataFrame | None = None
-
-    def __post_init__(self) -> None:
-        if self.duplicate_sessions is not None or "session" not in self.events:
-            return
-        sessions = self.events["session"]
-        if "is_duplicate" not in sessions:
-            self.duplicate_sessions = sessions.iloc[:0]
-            return
-        twice = sessions.is_duplicate.to_numpy(dtype=bool)
-        self.events = {**self.events, "session": sessions[~twice].reset_index(drop=True)}
-        self.duplicate_sessions = sessions[twice].reset_index(drop=True)
+    folder: Path | None = None
+    _con: Any = field(default=None, init=False, repr=False, compare=False)
+    _memo: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def end_seconds(self) -> int:
@@ -77,6 +76,62 @@ class RunData:
         """Weekday of day 0 (Monday = 0)."""
         return self.start_date.weekday()
 
+    @property
+    def connection(self) -> duckdb.DuckDBPyConnection:
+        """The DuckDB connection with the `ev.<kind>` views (made on first use)."""
+        if self._con is None:
+            self._con = self._connect()
+        return self._con
+
+    def close(self) -> None:
+        """Close the DuckDB connection (a later query opens a new one). Measures close it when
+        done, so that no DuckDB threads are left running when the process forks workers."""
+        if self._con is not None:
+            self._con.close()
+            self._con = None
+
+    def sql(self, query: str) -> pd.DataFrame:
+        """The (small) result of one query on the views."""
+        return self._execute(query).df()
+
+    def one(self, query: str) -> tuple[Any, ...]:
+        """The single row of a query on the views."""
+        row = self._execute(query).fetchone()
+        assert row is not None
+        return tuple(row)
+
+    def _execute(self, query: str) -> duckdb.DuckDBPyConnection:
+        """Run `query`; a run folder whose files DuckDB cannot read is a `RunDataError`."""
+        import duckdb
+
+        try:
+            return self.connection.execute(query)
+        except duckdb.Error as exc:
+            if self.folder is None:
+                raise
+            raise RunDataError(f"cannot read the event log: {exc}") from None
+
+    def memo(self, key: str, compute: Callable[[], T]) -> T:
+        """`compute()` once per run: measures shared by the profile and the charts."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
+
+    def sample(
+        self, relation: str, value: str, key: str, n: int | None = None, limit: int = SAMPLE_ROWS
+    ) -> np.ndarray:
+        """The values `value` of the `n` rows of `relation` (counted when not given): all of
+        them up to `limit` rows, otherwise a reproducible sample of about `limit` rows picked by
+        the hash of `key` (a Bernoulli sample independent of the values, the threads and the
+        order of the files)."""
+        if n is None:
+            (n,) = self.one(f"select count(*) from ({relation})")
+        where = ""
+        if n > limit:
+            where = f"where hash({key}) < {int(limit / n * 2.0**64)}::ubigint"
+        frame = self.connection.execute(f"select {value} as v from ({relation}) {where}")
+        return np.asarray(frame.fetchnumpy()["v"], dtype=float)
+
     @classmethod
     def from_result(cls, result: SimulationResult) -> RunData:
         """The events of an in-memory run (`jaffle_sim.simulate`)."""
@@ -91,8 +146,8 @@ class RunData:
 
     @classmethod
     def from_folder(cls, out: Path, flavour: str = "training") -> RunData:
-        """The event log of one flavour of the run in folder `out`."""
-        folder = RunFolder(out)
+        """The event log of one flavour of the run in folder `out` (read when measured)."""
+        folder = RunFolder(Path(out).resolve())
         manifest = read_manifest(folder)
         try:
             scenario = Scenario.from_dict(manifest.scenario)
@@ -100,7 +155,6 @@ class RunData:
         except (TypeError, ValueError, ScenarioError) as exc:
             raise RunDataError(f"{folder.manifest}: cannot read the run: {exc}") from None
         days = manifest.days
-        events = {kind: _on_clock(read_events(folder, kind, flavour), start) for kind in SCHEMAS}
         logged = sorted(folder.events.glob(f"kind=*/flavour={flavour}/date=*"))
         if not logged:
             raise RunDataError(
@@ -110,7 +164,81 @@ class RunData:
         if manifest.status != "complete":  # an interrupted run: the days it got through
             last = max(dt.date.fromisoformat(p.name.removeprefix("date=")) for p in logged)
             days = min(days, (last - start).days + 1)
-        return cls(scenario, start, days, flavour, events, manifest.seed)
+        return cls(scenario, start, days, flavour, None, manifest.seed, folder.root)
+
+    def _connect(self) -> duckdb.DuckDBPyConnection:
+        import duckdb
+
+        from jaffle_sim.report.run_views import no_progress_bar, open_run
+
+        if self.folder is not None:
+            con = open_run(self.folder, with_views=False)
+        else:
+            con = duckdb.connect()
+            no_progress_bar(con)
+        con.execute("create schema ev")
+        con.execute(f"create macro clock_day(s) as floor(s / {DAY})::bigint")
+        con.execute(f"create macro second_of_day(s) as (((s % {DAY}) + {DAY}) % {DAY})::bigint")
+        for kind in SCHEMAS:
+            name = "delivered_session" if kind == "session" else kind
+            parts = self._parts(kind)
+            if self.events is not None:
+                con.register(f"_{kind}", _registrable(self.events[kind]))
+                con.execute(f'create view ev."{name}" as select * from "_{kind}"')
+            elif parts is not None:
+                con.execute(f'create view ev."{name}" as {self._clock_select(kind, parts)}')
+            else:
+                con.register(f"_{kind}", _registrable(_empty(kind)))
+                con.execute(f'create view ev."{name}" as select * from "_{kind}"')
+        twice = "coalesce(is_duplicate, false)"
+        delivered = "select * from ev.delivered_session where"
+        con.execute(f"create view ev.session as {delivered} not {twice}")
+        con.execute(f"create view ev.duplicate_session as {delivered} {twice}")
+        return con
+
+    def _parts(self, kind: str) -> Path | None:
+        """One Parquet part of this flavour's events of `kind` in the run folder, if any."""
+        if self.folder is None:
+            return None
+        return next(
+            iter(RunFolder(self.folder).event_kind(kind, self.flavour).glob("*/*.parquet")), None
+        )
+
+    def _clock_select(self, kind: str, part: Path) -> str:
+        """A select of this flavour's logged events of `kind` on the clock. It reads only this
+        flavour's folder, and the columns it expects from the schema of one part (`part`)."""
+        import pyarrow.parquet as pq
+
+        present = set(pq.read_schema(part).names)
+        zero = int(dt.datetime.combine(self.start_date, dt.time(), dt.timezone.utc).timestamp())
+        cols = []
+        for f in SCHEMAS[kind].empty_table().schema:
+            q = f'"{f.name}"'
+            if f.name not in present:
+                cols.append(f"cast(null as {_SQL_TYPE.get(str(f.type), 'varchar')}) as {q}")
+            elif f.name.endswith("_at"):
+                cols.append(f"cast(round(epoch({q})) as bigint) - {zero} as {q}")
+            elif f.name in DAY_FIELDS:
+                cols.append(f"cast({q} - date '{self.start_date.isoformat()}' as bigint) as {q}")
+            else:
+                cols.append(q)
+        root = RunFolder(self.folder or Path()).event_kind(kind, self.flavour)
+        files = "'" + str(root / "*" / "*.parquet").replace("'", "''") + "'"
+        return (
+            f"select {', '.join(cols)} from read_parquet({files}, hive_partitioning = true, "
+            "union_by_name = true)"
+        )
+
+
+_SQL_TYPE = {
+    "int64": "bigint",
+    "string": "varchar",
+    "bool": "boolean",
+    "double": "double",
+    "date32[day]": "bigint",
+    "timestamp[s, tz=UTC]": "bigint",
+    "list<item: string>": "varchar[]",
+}
 
 
 def read_manifest(folder: RunFolder) -> RunManifest:
@@ -129,16 +257,10 @@ def read_manifest(folder: RunFolder) -> RunManifest:
     return manifest
 
 
-def read_events(folder: RunFolder, kind: str, flavour: str = "training") -> pd.DataFrame:
-    """All days of one event kind of one flavour, in date order, timestamps in UTC."""
-    files = sorted(folder.event_kind(kind, flavour).glob("date=*/part-*.parquet"))
-    if not files:
-        return SCHEMAS[kind].empty_table().to_pandas(types_mapper=_NULLABLE_INT.get)
-    try:
-        table = pa.concat_tables([pq.read_table(f) for f in files])
-    except (OSError, pa.ArrowException) as exc:
-        raise RunDataError(f"cannot read the event log: {exc}") from None
-    return table.to_pandas(types_mapper=_NULLABLE_INT.get)
+def _registrable(frame: pd.DataFrame) -> pd.DataFrame:
+    """`frame` without list columns (no measure reads them; DuckDB scans the rest)."""
+    lists = [c for c in frame.columns if c == "session_ids"]
+    return frame.drop(columns=lists)
 
 
 def _empty(kind: str) -> pd.DataFrame:

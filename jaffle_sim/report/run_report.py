@@ -47,9 +47,16 @@ def write_report(out_dir: Path) -> Path:
     run = RunFolder(out_dir)
     manifest = read_manifest(run)
     data = RunData.from_folder(out_dir, "training")
+    try:
+        return _write(out_dir, run, manifest, data)
+    finally:
+        data.close()
+
+
+def _write(out_dir: Path, run: RunFolder, manifest: RunManifest, data: RunData) -> Path:
     folder = run.report
     anomalies = read_anomalies(out_dir)
-    score = _attribution_score(out_dir)
+    score = _attribution_score(out_dir, data)
     figures: list[tuple[str, str, Callable[[], Figure]]] = [
         ("funnel.png", "Daily funnel", lambda: charts.funnel_chart(data)),
         ("revenue.png", "Spend, revenue and ROAS", lambda: charts.revenue_chart(data)),
@@ -75,7 +82,7 @@ def write_report(out_dir: Path) -> Path:
             (
                 "anomalies.png",
                 "Validation flavour and planted anomalies",
-                lambda: anomaly_chart(out_dir, data.dates, anomalies),
+                lambda: anomaly_chart(data, anomalies),
             )
         )
     for stale, drawn in (("anomalies.png", anomalies), (ATTRIBUTION_PNG, score)):
@@ -103,11 +110,12 @@ def write_report(out_dir: Path) -> Path:
     return index
 
 
-def _attribution_score(out_dir: Path) -> AttributionScore | None:
-    """Truth against the models (`score_attribution`), or None when the run cannot be scored
-    (no orders or no event log)."""
+def _attribution_score(out_dir: Path, data: RunData) -> AttributionScore | None:
+    """Truth against the models (`score_attribution`: the warehouse's mart, or the event log
+    when the run has no warehouse or it cannot be read), or None when the run cannot be scored
+    (no orders in the event log)."""
     try:
-        return score_attribution(out_dir)
+        return score_attribution(out_dir, data=data)
     except AttributionError:
         return None
 
@@ -134,17 +142,19 @@ def _ranking_table(score: AttributionScore) -> str:
 
 
 def _summary(manifest: RunManifest, data: RunData) -> str:
-    e = data.events
     table = charts.attribution(data)
     spend, revenue = table.spend.sum(), table.revenue.sum()
+    (sessions,) = data.one("select count(*) from ev.session")
+    (signups,) = data.one("select count(*) from ev.signed_up where session_id is not null")
+    (orders,) = data.one("select count(*) from ev.order_placed")
     facts = [
         ("seed", str(manifest.seed)),
         ("days", f"{data.days} ({data.start_date} to {data.dates[-1].date()})"),
         ("command", manifest.command or "-"),
         ("status", _status(manifest)),
-        ("sessions", f"{len(e['session']):,}"),
-        ("sign-ups in the period", f"{int(e['signed_up'].session_id.notna().sum()):,}"),
-        ("orders", f"{len(e['order_placed']):,}"),
+        ("sessions", f"{sessions:,}"),
+        ("sign-ups in the period", f"{signups:,}"),
+        ("orders", f"{orders:,}"),
         ("revenue", f"${revenue:,.2f}"),
         ("ad spend", f"${spend:,.2f}"),
     ]

@@ -10,6 +10,7 @@ in-memory database that can read only the run's `seeds/` and `events/` folders.
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -22,23 +23,25 @@ if TYPE_CHECKING:
     import duckdb
 
 
-def open_run(out: str | Path) -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB connection with the run's tables and event kinds as views. Files are
-    read when a view is queried; nothing outside the run's seeds and event log can be read, and
-    the connection's settings cannot be changed back."""
+def open_run(out: str | Path, with_views: bool = True) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB connection with the run's tables and event kinds as views (unless
+    `with_views` is false: binding every view reads the footers of all Parquet parts and samples
+    every CSV, which a caller that defines its own views can skip). Files are read when a view
+    is queried; nothing outside the run's seeds and event log can be read, and the connection's
+    settings cannot be changed back."""
     import duckdb
 
     folder = RunFolder(Path(out).resolve())
     if not folder.manifest.is_file():
         raise BadInput(f"{out} is not a run folder (no {folder.manifest.name})")
     con = duckdb.connect()
-    for name in TABLES:
+    for name in TABLES if with_views else ():
         path = folder.table(name)
         if path.is_file() and not path.is_symlink():
             con.execute(
                 f'create view "{name}" as select * from read_csv({_literal(path)}, header = true)'
             )
-    for kind in EVENT_TYPES:
+    for kind in EVENT_TYPES if with_views else ():
         root = folder.event_kind(kind)
         if root.is_dir() and not root.is_symlink() and any(root.glob("*/*/*.parquet")):
             pattern = _literal(root / "*" / "*" / "*.parquet")
@@ -48,9 +51,19 @@ def open_run(out: str | Path) -> duckdb.DuckDBPyConnection:
             )
     allowed = [f"{p.resolve()}/" for p in (folder.seeds, folder.events) if p.is_dir()]
     con.execute(f"set allowed_directories = [{', '.join(_literal(a) for a in allowed)}]")
+    no_progress_bar(con)
     con.execute("set enable_external_access = false")
     con.execute("set lock_configuration = true")
     return con
+
+
+def no_progress_bar(con: duckdb.DuckDBPyConnection) -> None:
+    """Turn DuckDB's progress bar off (long queries would draw one on stdout). In Jupyter
+    without ipywidgets DuckDB refuses to change the setting; it is left as it is there."""
+    import duckdb
+
+    with contextlib.suppress(duckdb.Error):
+        con.execute("set enable_progress_bar = false")
 
 
 def views(con: duckdb.DuckDBPyConnection) -> list[str]:

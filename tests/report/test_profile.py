@@ -189,3 +189,22 @@ def test_ratio_standard_error_includes_the_spread_between_clusters() -> None:
     assert check.status == "ok"
     binomial_se = np.sqrt(0.1 * 0.9 / impressions.sum())
     assert check.tolerance is not None and check.tolerance > checks.Z * binomial_se
+
+
+def test_a_bounded_sample_keeps_the_quantile_check_able_to_fail(default_run: RunData) -> None:
+    """Past `limit` rows a distribution check sees a sample picked by the hash of the row's id:
+    about `limit` values, the same every time, and still enough to tell a wrong median."""
+    sessions = "select * from ev.session"
+    minutes = "(ended_at - started_at) / 60"
+    (n,) = default_run.one(f"select count(*) from ({sessions})")
+    assert n > 10_000
+    sample = default_run.sample(sessions, minutes, "session_id", limit=3_000)
+    assert 2_500 < len(sample) < 3_500
+    assert np.array_equal(sample, default_run.sample(sessions, minutes, "session_id", limit=3_000))
+    every = default_run.sample(sessions, minutes, "session_id")
+    assert len(every) == n and set(sample) <= set(every)
+    configured = BASE.traffic.session_minutes
+    wrong = BASE.updated({"traffic.session_minutes": {"median": 15}}).traffic.session_minutes
+    for dist, status in ((configured, "ok"), (wrong, "off")):
+        ref = dist.sample(np.random.default_rng(0), 200_000)
+        assert checks.quantile("s", "median", "-", ref, sample, 0.5).status == status

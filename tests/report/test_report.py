@@ -6,13 +6,16 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pytest
 from matplotlib.image import imread
 
-from jaffle_sim.attribution.compare import score_attribution
+from jaffle_sim.attribution.compare import AttributionError, score_attribution, warehouse_credit
 from jaffle_sim.cli import main
 from jaffle_sim.output import integrity
 from jaffle_sim.output.manifest import RunManifest
@@ -162,3 +165,47 @@ def test_report_command(run_copy: Path, tmp_path: Path, capsys: Any) -> None:
     rerecord(empty)  # a run that lists no files: the event log is what is missing
     assert main(["report", str(empty)]) == 2
     assert "event log" in capsys.readouterr().err
+
+
+HOLD = """
+import sys, time, duckdb
+con = duckdb.connect(sys.argv[1])
+con.execute("create table attribution_touches as select 1 as order_id")
+print("ready", flush=True)
+time.sleep(120)
+"""
+
+
+def test_a_locked_warehouse_leaves_the_attribution_chart_to_the_event_log(
+    run_copy: Path, small_run: Path
+) -> None:
+    """Another process holds warehouse.duckdb: the report scores the five models from the event
+    log instead, as for a run without a warehouse."""
+    warehouse = RunFolder(run_copy).warehouse
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD, str(warehouse)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "ready"
+        with pytest.raises(AttributionError, match="cannot read the attribution mart"):
+            warehouse_credit(warehouse)  # the lock is real
+        index = write_report(run_copy)
+    finally:
+        holder.kill()
+        holder.wait()
+    assert "attribution.png" in check_report(index)
+    page = index.read_text()
+    assert "models from the event log" in page and "the warehouse could not be read" in page
+    ranked = [m.replace("_", " ") for m, _ in score_attribution(small_run).ranking]
+    assert re.findall(r"<tr><td>\d</td><td>([a-z ]+)</td>", page) == ranked
+
+
+def test_a_warehouse_without_the_mart_leaves_the_chart_to_the_event_log(run_copy: Path) -> None:
+    with duckdb.connect(str(RunFolder(run_copy).warehouse)) as con:
+        con.execute("create table orders as select 1 as order_id")
+    score = score_attribution(run_copy)
+    assert "the warehouse could not be read" in score.source
+    assert sum(score.truth.signups.values()) == pytest.approx(
+        sum(score.models["last_touch"].signups.values())
+    )
+    assert "attribution.png" in check_report(write_report(run_copy))
