@@ -50,6 +50,12 @@ from pathlib import Path
 from typing import Any
 
 from jaffle_sim.output.run_folder import SEEDS, WAREHOUSE
+from jaffle_sim.warehouse.column_checks import (
+    checks_of,
+    expand_checks,
+    failed_column_checks,
+    failing_checks_sql,
+)
 from jaffle_sim.warehouse.dbt_errors import (
     DbtError,
     WarehouseLockedError,
@@ -59,12 +65,10 @@ from jaffle_sim.warehouse.dbt_errors import (
 from jaffle_sim.warehouse.dbt_project import SEED_PATH_ENV, stage_project, write_profiles
 from jaffle_sim.warehouse.elementary import RUNTIME_VARS as ELEMENTARY_VARS
 from jaffle_sim.warehouse.results import (
-    COLUMN_CHECKS,
     TEST_TYPES,
     DbtResult,
     NodeResult,
     combine,
-    expand_checks,
     node_results,
     selector,
 )
@@ -95,17 +99,6 @@ def _drop_invocation_state(manifest: Any) -> None:
     graph = getattr(manifest, "flat_graph", None)
     if isinstance(graph, dict):
         graph.pop("elementary", None)
-
-
-def _failed_column_checks(result: Any) -> dict[str, str]:
-    """The compiled SQL of each :data:`COLUMN_CHECKS` test that failed in a dbtRunner result."""
-    failed = {}
-    for r in getattr(result, "results", None) or ():
-        meta = getattr(r.node, "test_metadata", None)
-        status = str(getattr(r.status, "value", r.status)).lower()
-        if meta is not None and meta.name == COLUMN_CHECKS and status == "fail":
-            failed[str(r.node.unique_id)] = str(r.node.compiled_code)
-    return failed
 
 
 class DbtRunner:
@@ -238,7 +231,7 @@ class DbtRunner:
             started = time.perf_counter()
             res = runner.invoke(args)
             elapsed = time.perf_counter() - started
-        self._failed_checks.update(_failed_column_checks(res.result))
+        self._failed_checks.update(failed_column_checks(res.result))
         if res.exception is not None:
             error = self._translate(command, res.exception)
             if not isinstance(error, WarehouseLockedError):
@@ -277,12 +270,7 @@ class DbtRunner:
         """`result` with every :data:`COLUMN_CHECKS` test reported as its checks. The checks
         that failed are the failing tests' own rows, read by running their compiled SQL again
         (one more invocation, only when such a test failed)."""
-        manifest = self.parse(merged_vars)
-        checks: dict[str, list[str]] = {}
-        for n in result.nodes:
-            meta = getattr(manifest.nodes.get(n.unique_id), "test_metadata", None)
-            if meta is not None and meta.name == COLUMN_CHECKS:
-                checks[n.unique_id] = [str(c["name"]) for c in meta.kwargs["checks"]]
+        checks = checks_of(self.parse(merged_vars), result)
         failed = {
             n.unique_id: self._failed_checks[n.unique_id]
             for n in result.nodes
@@ -290,13 +278,7 @@ class DbtRunner:
         }
         failing: dict[str, dict[str, int]] = {}
         if failed:
-            # {% raw %}: dbt renders inline SQL as Jinja, and the compiled SQL is final
-            sql = "\nunion all\n".join(
-                f"select '{uid}' as test_id, check_name, failing_rows "
-                f"from ({{% raw %}}{code}{{% endraw %}}) failed_{i}"
-                for i, (uid, code) in enumerate(sorted(failed.items()))
-            )
-            rows, seconds = self._show(sql, vars)
+            rows, seconds = self._show(failing_checks_sql(failed), vars)
             for test_id, name, count in rows:
                 failing.setdefault(str(test_id), {})[str(name)] = int(count)
             result = replace(

@@ -4,8 +4,7 @@ run again, see :func:`combine`), one simulated day. They are what the run manife
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 #: Statuses of a node that did what it should.
@@ -14,10 +13,6 @@ OK_STATUSES = frozenset({"success", "pass"})
 FAILED_STATUSES = frozenset({"error", "fail", "runtime error"})
 #: Resource types of dbt's tests.
 TEST_TYPES = frozenset({"test", "unit_test"})
-#: The project's generic test that runs several not_null, unique and accepted_values checks of
-#: one model in one query (dbt_project/tests/generic/column_checks.sql); its result is reported
-#: as one result per check (:func:`expand_checks`).
-COLUMN_CHECKS = "column_checks"
 
 
 @dataclass(frozen=True)
@@ -171,54 +166,6 @@ def combine(first: DbtResult, again: DbtResult) -> DbtResult:
         reused_manifest=first.reused_manifest,
         invocations=first.invocations + again.invocations,
     )
-
-
-def expand_checks(
-    result: DbtResult,
-    checks: Mapping[str, Sequence[str]],
-    failing: Mapping[str, Mapping[str, int]],
-) -> DbtResult:
-    """`result` with each node of a :data:`COLUMN_CHECKS` test replaced by one test result per
-    check it ran. `checks`: per such test's unique id, the names of its checks; `failing`: per
-    such test that failed, its failing checks and their failing rows (the test's own rows).
-    A check that failed reads like dbt's own test of that name; when the test passed all its
-    checks pass, and when it errored or was skipped so did each check (with its message). The
-    test's seconds are shared equally among its checks."""
-    nodes: list[NodeResult] = []
-    for node in result.nodes:
-        names = checks.get(node.unique_id)
-        if not names:
-            nodes.append(node)
-            continue
-        prefix = node.unique_id.split(".")[0] + "." + node.unique_id.split(".")[1]
-        rows = failing.get(node.unique_id, {})
-        unknown = set(rows) - set(names)
-        if unknown or (node.status == "fail" and not rows):
-            raise ValueError(f"{node.name}: failing checks {sorted(rows)} do not match {names}")
-        seconds = node.execution_time / len(names)
-        for name in names:
-            status, failures, message = node.status, node.failures, node.message
-            if node.status in ("pass", "fail"):
-                failures = rows.get(name, 0)
-                status = "fail" if failures else "pass"
-                message = (
-                    f"Got {failures} result{'' if failures == 1 else 's'}, "
-                    "configured to fail if != 0"
-                    if failures
-                    else None
-                )
-            nodes.append(
-                NodeResult(
-                    unique_id=f"{prefix}.{name}",
-                    name=name,
-                    resource_type=node.resource_type,
-                    status=status,
-                    execution_time=seconds,
-                    failures=failures,
-                    message=message,
-                )
-            )
-    return replace(result, nodes=tuple(nodes))
 
 
 def selector(node: NodeResult) -> str:

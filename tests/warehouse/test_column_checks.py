@@ -12,8 +12,9 @@ from typing import Any
 import pytest
 import yaml
 
+from jaffle_sim.warehouse.column_checks import expand_checks
 from jaffle_sim.warehouse.dbt_runner import DbtRunner
-from jaffle_sim.warehouse.results import DbtResult, NodeResult, expand_checks
+from jaffle_sim.warehouse.results import DbtResult, NodeResult
 
 FIXTURE_SEEDS = Path(__file__).parents[1] / "fixtures" / "dbt" / "seeds"
 NOW = "2024-01-05 00:00:00"
