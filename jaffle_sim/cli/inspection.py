@@ -137,7 +137,8 @@ def scenario_show(config: Config = None, set_: Sets = None) -> None:
 
 
 def _score_attribution(out: Path, format_: str) -> int:
-    from jaffle_sim.attribution.compare import AttributionError, score_attribution
+    from jaffle_sim.attribution.compare import score_attribution
+    from jaffle_sim.attribution.sources import AttributionError
 
     if not out.is_dir():
         raise BadInput(f"no such run folder: {out}")

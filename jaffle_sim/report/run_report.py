@@ -18,7 +18,8 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from jaffle_sim.attribution.chart import credit_chart
-from jaffle_sim.attribution.compare import AttributionError, AttributionScore, score_attribution
+from jaffle_sim.attribution.compare import AttributionScore, score_attribution
+from jaffle_sim.attribution.sources import AttributionError
 from jaffle_sim.output.manifest import RunManifest
 from jaffle_sim.output.run_folder import RunFolder, atomic_file
 from jaffle_sim.report import charts

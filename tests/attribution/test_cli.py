@@ -8,8 +8,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from jaffle_sim.attribution.compare import clock_seconds, read_events, score_attribution
+from jaffle_sim.attribution.compare import score_attribution
 from jaffle_sim.attribution.models import order_touches
+from jaffle_sim.attribution.sources import clock_seconds, read_events
 from jaffle_sim.cli import main
 from jaffle_sim.output.run_folder import RunFolder
 from tests.conftest import END_DATE, generate

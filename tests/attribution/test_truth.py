@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from jaffle_sim.agents.effects import ChannelEffect, TouchRates, neutral_effects, shapley_of_product
-from jaffle_sim.attribution.compare import read_events
+from jaffle_sim.attribution.sources import read_events
 from jaffle_sim.attribution.truth import COLUMNS, truth_rows
 from jaffle_sim.events import CHANNELS, DayEvents, EventLog, TouchCredited
 from jaffle_sim.output.run_folder import RunFolder

@@ -15,7 +15,8 @@ import duckdb
 import pytest
 from matplotlib.image import imread
 
-from jaffle_sim.attribution.compare import AttributionError, score_attribution, warehouse_credit
+from jaffle_sim.attribution.compare import score_attribution
+from jaffle_sim.attribution.sources import AttributionError, warehouse_credit
 from jaffle_sim.cli import main
 from jaffle_sim.output import integrity
 from jaffle_sim.output.manifest import RunManifest
