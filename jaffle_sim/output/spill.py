@@ -136,8 +136,3 @@ def arrow_paths(folder: RunFolder, flavour: str, shards: int, table: str) -> lis
         if live.exists():
             out.append(live)
     return out
-
-
-def arrow_parts(folder: RunFolder, flavour: str, shards: int, table: str) -> list[pa.Table]:
-    """The spilled Arrow tables of `table`, in the order of `arrow_paths`."""
-    return [read_arrow(p) for p in arrow_paths(folder, flavour, shards, table)]

@@ -27,7 +27,7 @@ from jaffle_sim.clock import Calendar, SimDay
 from jaffle_sim.output.contract import ACCOUNT_TABLES, TABLES, account_tables
 from jaffle_sim.output.csv_seeds import csv_header
 from jaffle_sim.output.run_folder import RunFolder, atomic_file
-from jaffle_sim.output.spill import arrow_parts, arrow_paths, read_arrow, write_csv_rows
+from jaffle_sim.output.spill import arrow_paths, read_arrow, write_csv_rows
 from jaffle_sim.validation.anomalies import Anomaly, Planted, Tables, inject
 from jaffle_sim.validation.ground_truth import GroundTruth
 
@@ -71,15 +71,9 @@ class ValidationTables:
 
     def clean_tables(self) -> Tables:
         """The flavour's tables as simulated so far, before any anomaly."""
-        frames = {}
-        for table, name in zip(ACCOUNT_TABLES, TABLE_NAMES):
-            parts = arrow_parts(self.folder, FLAVOUR, self.shards, name)
-            frames[table] = (
-                pa.concat_tables(parts).to_pandas()
-                if parts
-                else pd.DataFrame(columns=list(TABLES[name].columns))
-            )
-        return Tables(**frames)
+        return Tables(
+            **{t: _frame(list(self._parts(n)()), t) for t, n in zip(ACCOUNT_TABLES, TABLE_NAMES)}
+        )
 
     def publish(self, up_to: dt.date) -> list[Planted]:
         """Write the four validation tables with the anomalies dated up to `up_to` planted, and
@@ -118,7 +112,7 @@ class ValidationTables:
         return {d for a in self.anomalies if (d := a.date(end)) in self._dates and d <= up_to}
 
     def _parts(self, name: str) -> Callable[[], Iterator[pa.Table]]:
-        """The spill files of table `name`, read one at a time, in the order of `arrow_parts`."""
+        """The spill files of table `name`, read one at a time, in the order of `arrow_paths`."""
         return lambda: (read_arrow(p) for p in arrow_paths(self.folder, FLAVOUR, self.shards, name))
 
     def ground_truth(self, up_to: dt.date) -> GroundTruth:
