@@ -11,13 +11,8 @@ with failing tests. Nodes downstream of a seed or model that *errored* stay skip
 read a table that is missing or stale. The result has one record per node either way
 (:func:`~jaffle_sim.warehouse.results.combine`).
 
-Parsing the project costs a second or more and dbt re-parses everything whenever ``--vars``
-change, which the simulator does every day (``simulated_now``). The runner therefore keeps the
-parsed manifest and hands it to ``dbtRunner(manifest=...)`` while nothing that shapes the parse
-changed: vars other than :data:`RUNTIME_VARS`, the target, the profiles file, the project files
-and the set of seed files. The runtime vars only appear inside SQL bodies, which dbt renders
-again at execution with the invocation's vars, so reusing the manifest across days is correct.
-The runner keeps a few parses (:data:`MANIFEST_CACHE_SIZE`).
+Parsing the project costs a second or more, so the runner keeps the parsed manifest while
+nothing that shapes the parse changed (:mod:`~jaffle_sim.warehouse.parse_cache`).
 
 The training flavour's row checks run as ``column_checks`` tests, several checks of one model
 per test node (dbt_project/tests/generic/column_checks.sql); :meth:`DbtRunner.build` reports
@@ -63,7 +58,7 @@ from jaffle_sim.warehouse.dbt_errors import (
     release_dbt,
 )
 from jaffle_sim.warehouse.dbt_project import SEED_PATH_ENV, stage_project, write_profiles
-from jaffle_sim.warehouse.elementary import RUNTIME_VARS as ELEMENTARY_VARS
+from jaffle_sim.warehouse.parse_cache import ManifestCache, parse_key
 from jaffle_sim.warehouse.results import (
     TEST_TYPES,
     DbtResult,
@@ -73,10 +68,6 @@ from jaffle_sim.warehouse.results import (
     selector,
 )
 
-#: Vars that only appear inside SQL bodies: changing them keeps a parsed manifest valid.
-RUNTIME_VARS = frozenset({"simulated_now", "detection_days", "tests_since"}) | ELEMENTARY_VARS
-#: Parsed manifests kept at once (one per combination of parse-shaping vars).
-MANIFEST_CACHE_SIZE = 4
 #: dbt threads on the embedded DuckDB. A tick is dbt's per-node Python work: a second thread
 #: made a lone training build of the 8-day run about 13% faster (six interleaved pairs on 2
 #: CPUs) but `run --days 8` as a whole no faster (64-66 s either way) for more CPU time; with
@@ -129,7 +120,7 @@ class DbtRunner:
         self.vars: dict[str, Any] = dict(vars or {})
         self.database_path = Path(database_path).resolve() if database_path is not None else None
         self._runner: Any = None
-        self._manifests: dict[str, Any] = {}  # parse key -> manifest, oldest first
+        self._manifests = ManifestCache()
         self._unit_tests_passed: set[str] = set()  # parse keys whose unit tests passed
         self._failed_checks: dict[str, str] = {}  # failed column_checks test -> compiled SQL
 
@@ -216,21 +207,11 @@ class DbtRunner:
         Raises :class:`WarehouseLockedError` when the DuckDB file is held by another process and
         :class:`DbtError` when dbt could not run the command at all.
         """
-        merged = {**self.vars, **(vars or {})}
-        with _INVOCATION_LOCK, self._environment():
-            runner = self._dbt_runner()
-            key = self._parse_key(merged)
-            reused = key in self._manifests
-            runner.manifest = self._cached_parse(runner, key, merged)
-            _drop_invocation_state(runner.manifest)
-            args = [command, *self._common_args(), "--vars", json.dumps(merged, sort_keys=True)]
-            for flag, value in (("--select", select), ("--exclude", exclude)):
-                if value:
-                    args += [flag, *([value] if isinstance(value, str) else list(value))]
-            args += ["--no-write-json", *extra_args]
-            started = time.perf_counter()
-            res = runner.invoke(args)
-            elapsed = time.perf_counter() - started
+        args = []
+        for flag, value in (("--select", select), ("--exclude", exclude)):
+            if value:
+                args += [flag, *([value] if isinstance(value, str) else list(value))]
+        res, elapsed, reused = self._run(command, [*args, *extra_args], vars)
         self._failed_checks.update(failed_column_checks(res.result))
         if res.exception is not None:
             error = self._translate(command, res.exception)
@@ -290,21 +271,30 @@ class DbtRunner:
         self, sql: str, vars: Mapping[str, Any] | None
     ) -> tuple[list[tuple[Any, ...]], float]:
         """The rows of `sql` (``dbt show --inline``, no row limit) and the seconds it took."""
-        merged = {**self.vars, **(vars or {})}
-        with _INVOCATION_LOCK, self._environment():
-            runner = self._dbt_runner()
-            runner.manifest = self._cached_parse(runner, self._parse_key(merged), merged)
-            _drop_invocation_state(runner.manifest)
-            args = ["show", *self._common_args(), "--vars", json.dumps(merged, sort_keys=True)]
-            args += ["--inline", sql, "--limit", "-1", "--no-write-json"]
-            started = time.perf_counter()
-            res = runner.invoke(args)
-            elapsed = time.perf_counter() - started
+        res, elapsed, _ = self._run("show", ["--inline", sql, "--limit", "-1"], vars)
         results = getattr(res.result, "results", None) or []
         table = getattr(results[0], "agate_table", None) if results else None
         if res.exception is not None or not res.success or table is None:
             raise self._translate("show", res.exception or DbtError(f"could not read {sql}"))
         return [tuple(row) for row in table.rows], elapsed
+
+    def _run(
+        self, command: str, args: Sequence[str], vars: Mapping[str, Any] | None
+    ) -> tuple[Any, float, bool]:
+        """One dbt invocation of `command` with `args` on the kept parse: dbt's result, the
+        seconds it took and whether the parse was reused."""
+        merged = {**self.vars, **(vars or {})}
+        with _INVOCATION_LOCK, self._environment():
+            runner = self._dbt_runner()
+            key = self._parse_key(merged)
+            reused = key in self._manifests
+            runner.manifest = self._cached_parse(runner, key, merged)
+            _drop_invocation_state(runner.manifest)
+            full = [command, *self._common_args(), "--vars", json.dumps(merged, sort_keys=True)]
+            full += [*args, "--no-write-json"]
+            started = time.perf_counter()
+            res = runner.invoke(full)
+            return res, time.perf_counter() - started, reused
 
     def _held_back(self, result: DbtResult, merged_vars: Mapping[str, Any]) -> list[NodeResult]:
         """The nodes `result` skipped only because tests failed: not downstream of a seed or
@@ -352,14 +342,8 @@ class DbtRunner:
         return self._runner
 
     def _cached_parse(self, runner: Any, key: str, merged_vars: Mapping[str, Any]) -> Any:
-        """The manifest for parse key `key`: cached, or parsed now (evicting the oldest)."""
-        manifest = self._manifests.pop(key, None)
-        if manifest is None:
-            manifest = self._parse(runner, merged_vars)
-            while len(self._manifests) >= MANIFEST_CACHE_SIZE:
-                self._manifests.pop(next(iter(self._manifests)))
-        self._manifests[key] = manifest  # most recently used last
-        return manifest
+        """The manifest for parse key `key`: kept, or parsed now."""
+        return self._manifests.get(key, lambda: self._parse(runner, merged_vars))
 
     def _parse(self, runner: Any, merged_vars: Mapping[str, Any]) -> Any:
         runner.manifest = None
@@ -383,37 +367,7 @@ class DbtRunner:
         self._unit_tests_passed.clear()
 
     def _parse_key(self, merged_vars: Mapping[str, Any]) -> str:
-        """Everything that shapes dbt's parse: when it is unchanged the manifest can be reused."""
-        parse_vars = {k: v for k, v in merged_vars.items() if k not in RUNTIME_VARS}
-        files = []
-        for path in sorted(self.project_dir.rglob("*")):
-            rel = path.relative_to(self.project_dir)
-            if rel.parts and rel.parts[0] in {"target", "logs", "dbt_packages"}:
-                continue
-            if path.is_file():
-                st = path.stat()
-                files.append((rel.as_posix(), st.st_size, st.st_mtime_ns))
-        seeds_dir = self.project_dir.parent / SEEDS
-        seeds = (
-            sorted(p.relative_to(seeds_dir).as_posix() for p in seeds_dir.rglob("*.csv"))
-            if seeds_dir.is_dir()
-            else []
-        )
-        profiles = self.profiles_dir / "profiles.yml"
-        profile_stamp = (
-            (profiles.stat().st_mtime_ns, profiles.stat().st_size) if profiles.exists() else None
-        )
-        return json.dumps(
-            {
-                "vars": parse_vars,
-                "target": self.target,
-                "files": files,
-                "seeds": seeds,
-                "profiles": profile_stamp,
-            },
-            sort_keys=True,
-            default=str,
-        )
+        return parse_key(self.project_dir, self.profiles_dir, self.target, merged_vars)
 
     @contextmanager
     def _environment(self) -> Iterator[None]:
