@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from jaffle_sim.clock import SimDay
-from jaffle_sim.executors import make_executor
+from jaffle_sim.executors import BATCH_DAYS, batches, make_executor
 from jaffle_sim.executors.tasks import TaskDay, TaskSpec
 from jaffle_sim.output.claim import claim_outputs, identity
 from jaffle_sim.output.contract import TABLES, is_validation_table
@@ -203,31 +203,34 @@ def simulate_to_folder(
             executor.start(specs)
         for hook in after:
             hook.start()
-        for day in cal:
+        between_days = publish_daily or bool(after) or every["validation"] > 0
+        for first, count in batches(cal.days, 1 if between_days else BATCH_DAYS):
             with timed("simulate"):
-                days = executor.step(day.index)
-            record = DayRecord(day.date.isoformat(), _events_per_flavour(days))
-            rows = _rows(days)
-            last = day.index == cal.days - 1
-            if seeds is not None and (publish_daily or last):
-                with timed("publish_csv"):
-                    seeds.publish(rows)
-            if checked is not None and checked.due(day):
-                with timed("publish_validation"):
-                    checked.publish(day.date)
-            earlier = done.get(record.date)
-            if earlier is not None:  # resumed: this day's dbt results are in the manifest
-                record.dbt, record.dbt_validation = earlier.dbt, earlier.dbt_validation
-            else:
-                for hook in after:
-                    with timed("dbt"):
-                        hook.after_day(day, record)
-            manifest.daily.append(record)
-            set_rows()
-            manifest.timings_seconds = _rounded(seconds)
-            manifest.dump(folder.manifest)
-            if progress is not None:
-                progress(day, record)
+                batch = executor.steps(first, count)
+            for index, days in enumerate(batch, first):
+                day = cal.day(index)
+                record = DayRecord(day.date.isoformat(), _events_per_flavour(days))
+                rows = _rows(days)
+                last = day.index == cal.days - 1
+                if seeds is not None and (publish_daily or last):
+                    with timed("publish_csv"):
+                        seeds.publish(rows)
+                if checked is not None and checked.due(day):
+                    with timed("publish_validation"):
+                        checked.publish(day.date)
+                earlier = done.get(record.date)
+                if earlier is not None:  # resumed: this day's dbt results are in the manifest
+                    record.dbt, record.dbt_validation = earlier.dbt, earlier.dbt_validation
+                else:
+                    for hook in after:
+                        with timed("dbt"):
+                            hook.after_day(day, record)
+                manifest.daily.append(record)
+                set_rows()
+                manifest.timings_seconds = _rounded(seconds)
+                manifest.dump(folder.manifest)
+                if progress is not None:
+                    progress(day, record)
         logged = executor.end()
         for hook in after:
             hook.end()

@@ -20,7 +20,7 @@ import numpy as np
 
 from jaffle_sim.clock import Calendar
 from jaffle_sim.events import PLATFORMS
-from jaffle_sim.executors import make_executor
+from jaffle_sim.executors import BATCH_DAYS, batches, make_executor
 from jaffle_sim.executors.tasks import TaskSpec
 from jaffle_sim.output.run_folder import RunFolder, atomic_file
 from jaffle_sim.simulation.scenario import Scenario
@@ -88,10 +88,11 @@ def run_sweep(
     runner = make_executor(executor, workers, scheduler)
     try:
         runner.start(specs)
-        for day in calendar:
-            runner.step(day.index)
+        for first, count in batches(calendar.days, BATCH_DAYS):
+            runner.steps(first, count)
             if progress is not None:
-                progress(day.index)
+                for index in range(first, first + count):
+                    progress(index)
         runner.end()
     finally:
         runner.close()

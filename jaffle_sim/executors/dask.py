@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from jaffle_sim.executors import ShardFailed
+from jaffle_sim.executors import ShardFailed, by_day
 from jaffle_sim.executors.tasks import ShardTask, TaskDay, TaskSpec
 
 
@@ -35,8 +35,8 @@ class DaskExecutor:
         ]
         self._actors = self._results(futures)
 
-    def step(self, index: int) -> list[TaskDay]:
-        return self._results([actor.step(index) for actor in self._actors])
+    def steps(self, first: int, count: int) -> list[list[TaskDay]]:
+        return by_day(self._results([actor.steps(first, count) for actor in self._actors]))
 
     def end(self) -> list[dict[str, int]]:
         return self._results([actor.end() for actor in self._actors])

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from multiprocessing.connection import Connection
 from typing import Any
 
-from jaffle_sim.executors import ShardFailed
+from jaffle_sim.executors import ShardFailed, by_day
 from jaffle_sim.executors.tasks import ShardTask, TaskDay, TaskSpec
 
 
@@ -84,10 +84,10 @@ class LocalExecutor:
             self._procs.append(proc)
         self._gather()
 
-    def step(self, index: int) -> list[TaskDay]:
+    def steps(self, first: int, count: int) -> list[list[TaskDay]]:
         if not self._conns:
-            return _call(self._tasks, self._specs, "step", index)
-        return self._ask("step", index)
+            return by_day(_call(self._tasks, self._specs, "steps", first, count))
+        return by_day(self._ask("steps", first, count))
 
     def end(self) -> list[dict[str, int]]:
         if not self._conns:

@@ -82,6 +82,10 @@ class ShardTask:
         seconds = {"simulate_and_spill": time.perf_counter() - t0}
         return TaskDay(self.spec.flavour, self.spec.shard, events.counts(), rows, seconds)
 
+    def steps(self, first: int, count: int) -> list[TaskDay]:
+        """Days `first` .. `first + count - 1`, one after the other."""
+        return [self.step(index) for index in range(first, first + count)]
+
     def end(self) -> dict[str, int]:
         """Close the writers; the event-log rows written per kind."""
         self.runner.end()

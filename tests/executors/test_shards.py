@@ -57,6 +57,17 @@ def test_the_same_files_with_one_or_two_workers(four_shards: Path, tmp_path: Pat
     assert parts == {f"part-{i}.parquet" for i in range(4)}
 
 
+def test_days_in_batches_or_one_by_one_give_the_same_files(
+    four_shards: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import jaffle_sim.pipeline
+
+    assert jaffle_sim.pipeline.BATCH_DAYS >= 3  # the fixture's three days are one batch
+    monkeypatch.setattr(jaffle_sim.pipeline, "BATCH_DAYS", 1)
+    assert generate(tmp_path / "daily", "--shards", "4", "--workers", "2") == 0
+    assert digests(tmp_path / "daily") == digests(four_shards)
+
+
 def test_shard_count_is_part_of_the_run(four_shards: Path, tmp_path: Path) -> None:
     assert generate(tmp_path / "k1", "--shards", "1") == 0
     assert digests(tmp_path / "k1") != digests(four_shards)
