@@ -165,10 +165,16 @@ def query_command(
     ...) and per event kind (session, order_placed, ..., with flavour and date columns)."""
     import csv
 
+    from jaffle_sim.output.run_folder import RunFolder
+    from jaffle_sim.report.run_data import RunDataError, read_manifest
     from jaffle_sim.report.run_views import query
 
     if format_ not in ("text", "csv", "json"):
         raise BadInput(f"--format must be text, csv or json, got {format_!r}")
+    try:
+        read_manifest(RunFolder(out.resolve()))  # a complete run's files are whole
+    except RunDataError as exc:
+        raise BadInput(str(exc)) from None
     columns, rows = query(out, sql)
     if format_ == "json":
         records = [dict(zip(columns, row)) for row in rows]

@@ -242,7 +242,8 @@ _SQL_TYPE = {
 
 
 def read_manifest(folder: RunFolder) -> RunManifest:
-    """The run manifest of `folder`; a clear error when there is none or it is unreadable."""
+    """The run manifest of `folder`; a clear error when there is none, it is unreadable, or the
+    run is complete but a file it lists is missing or changed (every reader checks this)."""
     try:
         manifest = RunManifest.load(folder.manifest)
     except ManifestError as exc:
