@@ -358,6 +358,16 @@ RUN_CASES: dict[str, tuple[Callable[[Path], object], list[str], str]] = {
         ["report"],
         "raw_orders_training.csv has",
     ),
+    "score attribution deleted event-log part": (
+        lambda run: next((run / "events").glob("kind=session/*/*/part-0.parquet")).unlink(),
+        ["score", RUN, "--attribution"],
+        "the event log's events/kind=session",
+    ),
+    "score attribution truncated table": (
+        lambda run: truncate(run / ORDERS),
+        ["score", RUN, "--attribution"],
+        "raw_orders_training.csv has",
+    ),
     "query deleted table": (
         lambda run: (run / ORDERS).unlink(),
         ["query", RUN, "select 1"],
