@@ -97,3 +97,27 @@ def test_a_days_events_go_to_their_dates_and_an_earlier_day_after_day_0_is_refus
     log.record(signed_up(5, DAY - 1))
     with pytest.raises(ValueError, match="signed_up event of day 0 was logged on day 1"):
         hook.day(calendar.day(1), log.drain())
+
+
+def test_a_run_interrupted_within_its_history_reads_as_its_first_day(
+    logged: Path, tmp_path: Path
+) -> None:
+    import shutil
+
+    from jaffle_sim.output.manifest import RunManifest
+    from jaffle_sim.report.run_data import RunData
+
+    out = tmp_path / "out"
+    shutil.copytree(logged, out)
+    start = END - dt.timedelta(days=2)
+    for part in out.glob("events/*/*/date=*"):
+        if part.name >= f"date={start}":
+            shutil.rmtree(part)
+    manifest = RunManifest.load(out / "run_manifest.json")
+    assert manifest is not None
+    manifest.status, manifest.daily = "interrupted", []
+    manifest.dump(out / "run_manifest.json")
+    data = RunData.from_folder(out)
+    assert data.days == 1
+    signed_up, latest = data.one("select count(*), max(signed_up_at) from ev.signed_up")
+    assert signed_up == default_scenario().customers.existing_customers and latest < 0
