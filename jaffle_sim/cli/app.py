@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import inspect
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
@@ -118,11 +120,33 @@ SETTINGS_OPTIONS = (
     "max_events",
     "compat",
 )
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def builds_settings(*without: str) -> Callable[[F], F]:
+    """Marks a command that calls `parse_settings(locals())`. Checks, when the command is
+    defined, that it has a parameter for --set and for every one of SETTINGS_OPTIONS but
+    `without` (the settings it leaves at their defaults): a renamed parameter would otherwise
+    leave its setting at the default without a word."""
+
+    def check(command: F) -> F:
+        params = set(inspect.signature(command).parameters)
+        wanted = [n for n in (*SETTINGS_OPTIONS, "set_") if n not in without]
+        unknown = sorted(set(without) - set(SETTINGS_OPTIONS))
+        problems = [f"an unknown setting {n!r} left out" for n in unknown]
+        problems += [f"no parameter {n!r}" for n in wanted if n not in params]
+        problems += [f"a parameter {n!r} it leaves out" for n in without if n in params]
+        if problems:
+            raise TypeError(f"command {command.__name__} builds settings but has {problems[0]}")
+        command.__settings__ = tuple(n for n in SETTINGS_OPTIONS if n not in without)  # type: ignore[attr-defined]
+        return command
+
+    return check
 
 
 def parse_settings(options: dict[str, Any]) -> RunSettings:
-    """The validated settings of a run from a command's options (its `locals()`): those of
-    SETTINGS_OPTIONS it takes, and --set; --resume, where it has one, excludes --overwrite."""
+    """The validated settings of a run from the options (`locals()`) of a command marked with
+    `builds_settings`, and --set; --resume, where it has one, excludes --overwrite."""
     from jaffle_sim.settings import run_settings
 
     if options.get("resume") and options.get("overwrite"):

@@ -22,6 +22,7 @@ from jaffle_sim.cli.app import (
     Sets,
     Workers,
     app,
+    builds_settings,
     parse_execution,
     parse_settings,
 )
@@ -29,6 +30,7 @@ from jaffle_sim.settings import BadInput
 
 
 @app.command("sweep")
+@builds_settings("max_days", "max_events", "compat")
 def sweep_command(
     out: Annotated[str, typer.Option(help="Output folder of the sweep.")],
     days: Days = 30,

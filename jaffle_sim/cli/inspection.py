@@ -140,8 +140,7 @@ def _score_attribution(out: Path, format_: str) -> int:
     from jaffle_sim.attribution.compare import score_attribution
     from jaffle_sim.attribution.sources import AttributionError
 
-    if not out.is_dir():
-        raise BadInput(f"no such run folder: {out}")
+    check_run(out)
     try:
         result = score_attribution(out)
     except AttributionError as exc:
@@ -169,6 +168,7 @@ def query_command(
 
     if format_ not in ("text", "csv", "json"):
         raise BadInput(f"--format must be text, csv or json, got {format_!r}")
+    check_run(out)
     columns, rows = query(out, sql)
     if format_ == "json":
         records = [dict(zip(columns, row)) for row in rows]
@@ -186,3 +186,14 @@ def query_command(
             table.add_row(*("" if v is None else str(v) for v in row))
         Console().print(table)
     return 0
+
+
+def check_run(out: Path) -> None:
+    """Refuse a folder that holds no run, or a complete run whose listed files are not whole."""
+    from jaffle_sim.output.run_folder import RunFolder
+    from jaffle_sim.report.run_data import RunDataError, read_manifest
+
+    try:
+        read_manifest(RunFolder(out.resolve()))
+    except RunDataError as exc:
+        raise BadInput(str(exc)) from None

@@ -29,6 +29,7 @@ from jaffle_sim.cli.app import (
     Shards,
     Workers,
     app,
+    builds_settings,
     parse_execution,
     parse_settings,
     write_run_report,
@@ -42,6 +43,7 @@ from jaffle_sim.settings import MAX_DAYS, MAX_EVENTS, BadInput
 
 
 @app.command()
+@builds_settings()
 def generate(
     what: Annotated[str, typer.Argument(help="Tables to write: " + " | ".join(SELECTIONS))],
     days: Days = 60,
@@ -106,6 +108,7 @@ def generate(
 
 
 @app.command()
+@builds_settings()
 def run(
     days: Days = 8,
     seed: Seed = 42,

@@ -3,12 +3,16 @@
 Layout: `events/kind=<kind>/flavour=<flavour>/date=<YYYY-MM-DD>/part-<shard>.parquet` (Hive
 partitions: `pandas.read_parquet("OUT/events/kind=order_placed")` loads a kind across days, and
 DuckDB's `read_parquet('OUT/events/*/*/*/*.parquet', hive_partitioning = true, union_by_name =
-true)` every kind). Each shard of a run writes its own part, so shards never share a file.
+true)` every kind). `date` is the date of the event itself (`EVENT_DATE`: the column that says
+when it happened), so the history a run starts with (the sign-ups of the customers who exist on
+day 0, the ads already running, their sessions the day before) is in the partitions of its own
+dates before day 0. Each shard of a run writes its own part, so shards never share a file.
 `*_at` columns are UTC timestamps, day numbers are dates, money stays in integer cents.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import typing
 from typing import Any
 
@@ -16,13 +20,27 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from jaffle_sim.clock import SimDay
+from jaffle_sim.clock import DAY, SimDay
 from jaffle_sim.events import EVENT_TYPES, DayEvents
 from jaffle_sim.output.run_folder import RunFolder, atomic_file
 from jaffle_sim.output.tables import dates
 from jaffle_sim.simulation.hooks import RunInfo
 
 DAY_FIELDS = ("day", "start_day", "end_day")
+# Per kind, the column whose date is the event's partition.
+EVENT_DATE = {
+    "ad_launched": "start_day",
+    "ad_day": "day",
+    "click": "clicked_at",
+    "session": "started_at",
+    "signed_up": "signed_up_at",
+    "journey_converted": "converted_at",
+    "order_placed": "ordered_at",
+    "payment_made": "paid_at",
+    "order_status_changed": "changed_at",
+    "customer_churned": "churned_at",
+    "touch_credited": "converted_at",
+}
 
 
 def _arrow_type(name: str, hint: Any) -> pa.DataType:
@@ -65,13 +83,29 @@ class ParquetEventLog:
             if n == 0:
                 continue
             table = event_table(kind, events[kind], self._epoch)
-            path = self.folder.event_part(kind, self._flavour, day.date.isoformat(), self.shard)
-            with atomic_file(path, durable=False) as fh:
-                fh.write(parquet_bytes(table))
+            days = _day_numbers(kind, events[kind])
+            numbers = np.unique(days)
+            for number in numbers.tolist():
+                if number > day.index or (number < day.index and day.index > 0):
+                    raise ValueError(
+                        f"a {kind} event of day {number} was logged on day {day.index}"
+                    )
+                rows = table if len(numbers) == 1 else table.filter(pa.array(days == number))
+                date = day.date + dt.timedelta(days=number - day.index)
+                path = self.folder.event_part(kind, self._flavour, date.isoformat(), self.shard)
+                with atomic_file(path, durable=False) as fh:
+                    fh.write(parquet_bytes(rows))
             self.rows[kind] += n
 
     def end(self) -> None:
         pass
+
+
+def _day_numbers(kind: str, columns: dict[str, Any]) -> np.ndarray:
+    """The day number (0 = the first simulated day) of each event of `kind`."""
+    name = EVENT_DATE[kind]
+    values = np.asarray(columns[name], dtype=np.int64)
+    return values if name in DAY_FIELDS else np.floor_divide(values, DAY)
 
 
 def parquet_bytes(table: pa.Table) -> pa.Buffer:

@@ -2,12 +2,15 @@
 
 A run records, as it completes, the size and SHA-256 of every table and of `anomalies.json`, and
 per kind and flavour of the event log the number of Parquet parts and their total size. Readers
-of a complete run (`profile`, `score`, `report`, `--resume`) check them: a missing, truncated or
-changed file makes the run damaged, and `--resume` rewrites it."""
+of a complete run (`profile`, `score`, `report`, `query`, `--resume`) check them: a missing,
+truncated or changed file makes the run damaged, and `--resume` rewrites it. A run is recorded
+complete only once every file it lists is there and on disk, so the manifest never says
+`complete` before its last file is whole."""
 
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 
 from jaffle_sim.output.contract import TABLES
@@ -15,8 +18,15 @@ from jaffle_sim.output.manifest import FileRecord, RunManifest
 from jaffle_sim.output.run_folder import RunFolder
 
 
+class IncompleteRun(Exception):
+    """A file the manifest lists is not there when the run is to be marked complete."""
+
+
 def record(folder: RunFolder, manifest: RunManifest) -> None:
-    """Record the files `manifest` lists as they are now in `folder` (`manifest.files`)."""
+    """Record the files `manifest` lists as they are now in `folder` (`manifest.files`), once
+    they are on disk (one `sync`: an fsync per event-log part costs seconds on a long run).
+    Raises IncompleteRun when one of them is missing."""
+    os.sync()
     files: dict[str, FileRecord] = {}
     for path in _listed(folder, manifest):
         if path.is_file():
@@ -24,6 +34,23 @@ def record(folder: RunFolder, manifest: RunManifest) -> None:
     if manifest.event_log is not None:
         files.update(_event_parts(folder))
     manifest.files = files
+    missing = [rel for rel in expected(folder, manifest) if rel not in files]
+    if missing:
+        raise IncompleteRun(f"cannot mark {folder.root} complete: {missing[0]} is missing")
+
+
+def expected(folder: RunFolder, manifest: RunManifest) -> list[str]:
+    """What the manifest says the run wrote: its tables, and the event log's folder of each kind
+    and flavour it counts rows of."""
+    tables = [folder.table_relpath(name) for name in manifest.tables if name in TABLES]
+    log = manifest.event_log or {}
+    kinds = [
+        _rel(folder, folder.event_kind(kind, flavour))
+        for flavour, rows in log.items()
+        for kind, n in rows.items()
+        if n > 0
+    ]
+    return [*tables, *kinds]
 
 
 def refresh(folder: RunFolder, manifest: RunManifest, path: Path) -> None:
@@ -34,7 +61,9 @@ def refresh(folder: RunFolder, manifest: RunManifest, path: Path) -> None:
 
 def problems(folder: RunFolder, manifest: RunManifest) -> list[str]:
     """What is wrong with the recorded files (empty when every one is there and whole)."""
-    found: list[str] = []
+    found = [
+        f"{rel} was not recorded" for rel in expected(folder, manifest) if rel not in manifest.files
+    ]
     parts = (
         _event_parts(folder) if any(r.parts is not None for r in manifest.files.values()) else {}
     )

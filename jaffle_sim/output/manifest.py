@@ -172,6 +172,7 @@ class RunManifest:
         ident = self.identity
         out: dict[str, Any] = {
             "status": self.status,
+            "error": self.error,
             "command": self.command,
             "seed": ident.seed,
             "end_date": ident.end_date,
@@ -190,7 +191,7 @@ class RunManifest:
             "timings_seconds": self.timings_seconds,
             "scenario": ident.scenario,
         }
-        for key in ("dbt_ok", "error", "score"):
+        for key in ("dbt_ok", "score"):
             value = getattr(self, key)
             if value is not None:
                 out[key] = value
@@ -253,16 +254,18 @@ class RunManifest:
 
     def dump_at_the_end(self, path: Path) -> None:
         """Write the manifest of a run that has failed or was interrupted: atomically when the
-        disk allows, else (a full disk has no room for a second copy) only its status, changed
-        in place. Never raises OSError: the failure that ended the run is the one reported."""
+        disk allows, else (a full disk has no room for a second copy) only its status and its
+        error (cut to the room the file has for it), changed in place. Never raises OSError: the
+        failure that ended the run is the one reported."""
         try:
             self.dump(path)
         except OSError:
             with contextlib.suppress(OSError):
-                _set_status_in_place(path, self.status)
+                _set_in_place(path, self.status, self.error)
 
     def _text(self) -> bytes:
         data = self.to_dict()
+        del data["status"], data["error"]
         # One line per day: indenting the day records takes json's slow pure-Python path, and
         # the manifest is written after every day (a year's run wrote 31 s of indentation).
         days = [json.dumps(d, default=str, separators=(", ", ": ")) for d in data["daily"]]
@@ -270,27 +273,48 @@ class RunManifest:
         text = json.dumps(data, indent=2, default=str) + "\n"
         listed = "[]" if not days else "[\n    " + ",\n    ".join(days) + "\n  ]"
         text = text.replace(f'"daily": "{_DAYS}"', f'"daily": {listed}', 1)
-        head = f'{_STATUS_AT.decode()}{self.status}",'
-        if not text.startswith(head):
-            raise AssertionError("the status must be the manifest's first key")
-        padding = " " * (_STATUS_WIDTH - len(self.status))  # room for any status in place
-        return (head + padding + text[len(head) :]).encode()
+        # The status and the error first, each padded: room to change them in place.
+        error = json.dumps(self.error)
+        head = f'{_STATUS_AT.decode()}{self.status}",'.ljust(len(_STATUS_AT) + _STATUS_ROOM)
+        head += _ERROR_AT.decode() + f"{error},".ljust(_ERROR_ROOM)
+        return (head + text[1:]).encode()
 
 
 _STATUS_AT = b'{\n  "status": "'
+_ERROR_AT = b'\n  "error": '
 _DAYS = "daily records"  # where they go (no string inside JSON can hold `"daily": "`)
-_STATUS_WIDTH = max(len(s) for s in STATUSES)
+_STATUS_ROOM = max(len(s) for s in STATUSES) + 2  # the value, its closing quote and the comma
+_ERROR_ROOM = 240  # bytes for the error (JSON, with its comma) that a full disk can still write
 
 
-def _set_status_in_place(path: Path, status: str) -> None:
-    """Overwrite the status of the manifest at `path` in its padded place (no new disk space)."""
-    width = _STATUS_WIDTH + 2  # the value, its closing quote and the comma
+def _set_in_place(path: Path, status: str, error: str | None) -> None:
+    """Overwrite the status and the error of the manifest at `path` in their padded places (no
+    new disk space); the error is cut to fit."""
     with open(path, "r+b") as fh:
-        head = fh.read(len(_STATUS_AT) + width)
-        value = head[len(_STATUS_AT) :]
-        if not head.startswith(_STATUS_AT) or not re.fullmatch(rb'[a-z]+", *', value):
+        head = fh.read(len(_STATUS_AT) + _STATUS_ROOM + len(_ERROR_AT) + (1 << 16))
+        at = len(_STATUS_AT) + _STATUS_ROOM
+        value = head[len(_STATUS_AT) : at]
+        start = at + len(_ERROR_AT)
+        room = head.find(b'\n  "', start) - start  # the error's value, its comma and padding
+        ours = head.startswith(_STATUS_AT) and head[at:].startswith(_ERROR_AT)
+        if not ours or not re.fullmatch(rb'[a-z]+", *', value) or room <= 0:
             return  # not a manifest this tool wrote: leave it alone
         fh.seek(len(_STATUS_AT))
-        fh.write(f'{status}",'.encode().ljust(width))
+        fh.write(f'{status}",'.encode().ljust(_STATUS_ROOM) + _ERROR_AT + _fitted(error, room))
         fh.flush()
         os.fsync(fh.fileno())
+
+
+def _fitted(error: str | None, room: int) -> bytes:
+    """`error` on one line as a JSON value and a comma, cut (ending in `...`) and padded to
+    `room` bytes."""
+    line = None if error is None else " ".join(error.split())
+    text = json.dumps(line) + ","
+    if len(text) > room and line is not None:
+        low, high = 0, len(line)  # the longest prefix that fits, by bisection
+        while low < high:
+            mid = (low + high + 1) // 2
+            fits = len(json.dumps(line[:mid] + "...")) < room
+            low, high = (mid, high) if fits else (low, mid - 1)
+        text = json.dumps(line[:low].rstrip() + "...") + ","
+    return text.encode().ljust(room) if len(text) <= room else b"null,".ljust(room)

@@ -163,7 +163,7 @@ class RunData:
             )
         if manifest.status != "complete":  # an interrupted run: the days it got through
             last = max(dt.date.fromisoformat(p.name.removeprefix("date=")) for p in logged)
-            days = min(days, (last - start).days + 1)
+            days = min(days, max(1, (last - start).days + 1))  # (history comes before day 0)
         return cls(scenario, start, days, flavour, None, manifest.seed, folder.root)
 
     def _connect(self) -> duckdb.DuckDBPyConnection:
@@ -242,7 +242,8 @@ _SQL_TYPE = {
 
 
 def read_manifest(folder: RunFolder) -> RunManifest:
-    """The run manifest of `folder`; a clear error when there is none or it is unreadable."""
+    """The run manifest of `folder`; a clear error when there is none, it is unreadable, or the
+    run is complete but a file it lists is missing or changed (every reader checks this)."""
     try:
         manifest = RunManifest.load(folder.manifest)
     except ManifestError as exc:

@@ -68,6 +68,13 @@ def truncate(path: Path) -> None:
     path.write_bytes(data[: len(data) // 2])
 
 
+def change(path: Path) -> None:
+    """One byte of `path` changed, its size kept."""
+    data = bytearray(path.read_bytes())
+    data[-2] = ord("9") if data[-2] != ord("9") else ord("8")
+    path.write_bytes(bytes(data))
+
+
 def linked_out(tmp: Path, inside: str) -> str:
     """An output folder whose `inside` is a symbolic link to a folder outside it."""
     write(tmp / "victim" / "precious.txt", "precious")
@@ -281,7 +288,9 @@ CASES: dict[str, tuple[Case, str]] = {
     "unknown option": (lambda t: ["generate", "all", "--dayz", "3"], "--dayz"),
 }
 
-RUN_CASES: dict[str, tuple[Callable[[Path], None], list[str], str]] = {
+ORDERS = "seeds/training/raw_orders_training.csv"
+RUN = "<run>"  # where a command names the run folder (else it comes last)
+RUN_CASES: dict[str, tuple[Callable[[Path], object], list[str], str]] = {
     # (damage to a copy of a finished run, command on it, text of the message)
     "score truncated manifest": (
         lambda run: truncate(run / "run_manifest.json"),
@@ -328,6 +337,67 @@ RUN_CASES: dict[str, tuple[Callable[[Path], None], list[str], str]] = {
         ["report"],
         "run_manifest.json",
     ),
+    "score truncated table": (
+        lambda run: truncate(run / ORDERS),
+        ["score"],
+        "raw_orders_training.csv has",
+    ),
+    "score changed table": (lambda run: change(run / ORDERS), ["score"], "has changed since"),
+    "profile deleted table": (
+        lambda run: (run / ORDERS).unlink(),
+        ["profile"],
+        "raw_orders_training.csv is missing",
+    ),
+    "profile deleted event-log part": (
+        lambda run: next((run / "events").rglob("part-0.parquet")).unlink(),
+        ["profile"],
+        "the event log's events/kind=",
+    ),
+    "report truncated table": (
+        lambda run: truncate(run / ORDERS),
+        ["report"],
+        "raw_orders_training.csv has",
+    ),
+    "score attribution deleted event-log part": (
+        lambda run: next((run / "events").glob("kind=session/*/*/part-0.parquet")).unlink(),
+        ["score", RUN, "--attribution"],
+        "the event log's events/kind=session",
+    ),
+    "score attribution truncated table": (
+        lambda run: truncate(run / ORDERS),
+        ["score", RUN, "--attribution"],
+        "raw_orders_training.csv has",
+    ),
+    "query deleted table": (
+        lambda run: (run / ORDERS).unlink(),
+        ["query", RUN, "select 1"],
+        "raw_orders_training.csv is missing",
+    ),
+    "query truncated table": (
+        lambda run: truncate(run / ORDERS),
+        ["query", RUN, "select 1"],
+        "raw_orders_training.csv has",
+    ),
+    "query truncated event-log part": (
+        lambda run: [truncate(p) for p in (run / "events").rglob("part-0.parquet")],
+        ["query", RUN, "select count(*) from session"],
+        "the event log's events/kind=",
+    ),
+    "query truncated manifest": (
+        lambda run: truncate(run / "run_manifest.json"),
+        ["query", RUN, "select 1"],
+        "run_manifest.json",
+    ),
+    "resume truncated manifest": (
+        lambda run: truncate(run / "run_manifest.json"),
+        ["generate", "all", "--resume", "--out", RUN, "--days", "3", *END, "--quiet"],
+        "run_manifest.json",
+    ),
+    "resume a complete run": (
+        lambda run: None,
+        ["generate", "all", "--resume", "--out", RUN, "--days", "3", *END, "--no-report"],
+        "is complete; nothing to resume",
+    ),
 }
 
 
@@ -361,7 +431,9 @@ def test_a_damaged_run_is_bad_input(
     run = run_copy(made_run, tmp_path)
     damage(run)
     before = digest(tmp_path)
-    code = main([*command, str(run)])
+    code = main(
+        [str(run) if a == RUN else a for a in command] + ([] if RUN in command else [str(run)])
+    )
     assert_one_line_exit_2(capsys, code, problem)
     assert digest(tmp_path) == before
 

@@ -249,5 +249,7 @@ def test_overwrite_keeps_a_users_files_in_every_folder(tmp_path, capsys):
         assert (folder / "my_notes.txt").read_text() == "mine", folder
     manifest = json.loads((out / "run_manifest.json").read_text())
     assert manifest["days"] == 3 and manifest["status"] == "complete"
-    dates = {p.parent.name for p in out.rglob("part-*.parquet")}
-    assert dates == {"date=2026-03-08", "date=2026-03-09", "date=2026-03-10"}
+    days = {"date=2026-03-08", "date=2026-03-09", "date=2026-03-10"}
+    assert {p.parent.name for p in out.glob("events/kind=order_placed/*/*/part-*")} == days
+    dates = {p.parent.name for p in out.rglob("part-*.parquet")}  # and the history before them
+    assert max(dates) == "date=2026-03-10" and min(dates) < "date=2026-03-08"

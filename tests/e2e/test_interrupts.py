@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from jaffle_sim.cli import main
+from jaffle_sim.output.manifest import RunManifest
 from jaffle_sim.output.run_folder import RunFolder
 
 END = ["--end-date", "2026-03-15"]
@@ -167,9 +168,35 @@ def test_a_full_disk_fails_in_one_line(
         assert "Traceback" not in err and "Logging error" not in err
         manifest = json.loads((out / "run_manifest.json").read_text())
         assert manifest["status"] == "failed", manifest.get("error")
-        assert "No space left" in manifest.get("error", "No space left")  # in place: no room
+        assert "No space left on device" in manifest["error"], manifest["error"]
+        assert "\n" not in manifest["error"]
         assert len(manifest["daily"]) < manifest["days"]
         assert not RunFolder(out).lock.exists()
+        if real:  # and when not even a copy of the manifest fits: status and error in place
+            path = out / "run_manifest.json"
+            size = path.stat().st_size
+            fill(disk)
+            ended = RunManifest.load(path)
+            assert ended is not None
+            ended.status, ended.error = "interrupted", f"OSError: {err.strip()} " + "x" * 300
+            ended.dump_at_the_end(path)
+            again = json.loads(path.read_text())
+            assert again["status"] == "interrupted" and path.stat().st_size == size
+            assert again["error"].startswith(f"OSError: {err.strip()} xxx"), again["error"]
+            assert again["error"].endswith("x...") and len(again["error"]) < 240
+
+
+def fill(disk: Path) -> None:
+    """Take every byte left on `disk`; asserts that not one more can be written."""
+    with open(disk / "filler", "wb", buffering=0) as fh:
+        for size in (1 << 16, 1):
+            with contextlib.suppress(OSError):
+                while True:
+                    fh.write(b"\0" * size)
+    with pytest.raises(OSError, match="No space left"), open(disk / "one-more", "wb") as fh:
+        fh.write(b"\0" * 4096)
+        fh.flush()
+        os.fsync(fh.fileno())
 
 
 def test_debug_shows_the_traceback(

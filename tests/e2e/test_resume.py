@@ -210,3 +210,31 @@ def test_resume_refuses_what_it_cannot_continue(
     assert "another run" in capsys.readouterr().err
     both = ["--resume", "--overwrite", "--quiet"]
     assert main(["run", "--no-dbt", *RUN, "--out", str(out), *both]) == 2
+
+
+GENERATE = ["generate", "all", "--days", "3", "--seed", "5", "--end-date", "2026-03-15"]
+GENERATE += ["--scale", "0.3", "--no-report", "--workers", "1", "--quiet"]
+BROKEN = {
+    "a deleted table": lambda out: (out / "seeds/sessions/stg_app_sessions.csv").unlink(),
+    "a truncated event-log part": lambda out: next(out.glob("events/kind=click/*/*/*")).write_bytes(
+        b"PAR1"
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(BROKEN))
+def test_resume_rewrites_a_damaged_complete_generate(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str
+) -> None:
+    out = tmp_path / "out"
+    assert main([*GENERATE, "--out", str(out)]) == 0
+    before = digests(out)
+    BROKEN[name](out)
+    capsys.readouterr()
+    assert main(["query", str(out), "select 1"]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 1 and f"{out} is damaged" in err[0], err
+    assert "`jaffle-sim generate all --resume`" in err[0], err
+    assert main([*GENERATE, "--out", str(out), "--resume"]) == 0
+    assert digests(out) == before and manifest(out)["status"] == "complete"
+    assert main(["query", str(out), "select 1"]) == 0

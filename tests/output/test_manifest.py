@@ -91,12 +91,41 @@ def test_without_room_for_a_copy_the_status_changes_in_place(
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(RunManifest, "dump", full)
-    m.status, m.error = status, "OSError: No space left on device"
+    m.status, m.error = status, "OSError: [Errno 28] No space left on device: '/x/.y.partial'"
     m.dump_at_the_end(path)  # raises nothing
     loaded = RunManifest.load(path)
-    assert loaded is not None and loaded.status == status and loaded.error is None
+    assert loaded is not None and loaded.status == status and loaded.error == m.error
     assert path.stat().st_size == before
     assert loaded.daily[0].to_dict() == m.daily[0].to_dict()
+
+
+@pytest.mark.parametrize(
+    ("error", "kept"),
+    [
+        ('a "quoted" \\ path\nand a second line', 'a "quoted" \\ path and a second line'),
+        ("OSError: " + "é" * 400, "OSError: " + "é" * 37 + "..."),
+        ("x" * 1000, "x" * 234 + "..."),
+    ],
+)
+def test_an_error_in_place_is_one_line_cut_to_its_room(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, error: str, kept: str
+) -> None:
+    path = tmp_path / "run_manifest.json"
+    m = manifest()
+    m.status = "running"
+    m.dump(path)
+    text = path.read_bytes()
+
+    def full(self: RunManifest, where: Path) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(RunManifest, "dump", full)
+    m.status, m.error = "failed", error
+    m.dump_at_the_end(path)
+    loaded = RunManifest.load(path)
+    assert loaded is not None and (loaded.status, loaded.error) == ("failed", kept)
+    changed = path.read_bytes()
+    assert len(changed) == len(text) and changed[300:] == text[300:]  # the rest is untouched
 
 
 def test_a_manifest_of_another_writer_is_not_changed_in_place(
