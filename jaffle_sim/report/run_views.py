@@ -15,7 +15,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from jaffle_sim.events import EVENT_TYPES
+from jaffle_sim.output import integrity
 from jaffle_sim.output.contract import TABLES
+from jaffle_sim.output.manifest import ManifestError, RunManifest
 from jaffle_sim.output.run_folder import RunFolder
 from jaffle_sim.settings import BadInput
 
@@ -34,6 +36,8 @@ def open_run(out: str | Path, with_views: bool = True) -> duckdb.DuckDBPyConnect
     folder = RunFolder(Path(out).resolve())
     if not folder.manifest.is_file():
         raise BadInput(f"{out} is not a run folder (no {folder.manifest.name})")
+    if with_views:
+        _check_whole(folder)
     con = duckdb.connect()
     for name in TABLES if with_views else ():
         path = folder.table(name)
@@ -100,3 +104,15 @@ def _literal(value: object) -> str:
 
 def _first_line(exc: BaseException) -> str:
     return next((line.strip() for line in str(exc).splitlines() if line.strip()), repr(exc))
+
+
+def _check_whole(folder: RunFolder) -> None:
+    """Refuse a run whose manifest is unreadable, or that is complete with a listed file missing
+    or changed (as every other reader of a run folder does)."""
+    try:
+        manifest = RunManifest.load(folder.manifest)
+    except ManifestError as exc:
+        raise BadInput(str(exc)) from None
+    damaged = integrity.damage(folder, manifest) if manifest is not None else None
+    if damaged is not None:
+        raise BadInput(damaged)

@@ -55,6 +55,11 @@ def rerecord(run: Path) -> None:
     folder = RunFolder(run)
     manifest = RunManifest.load(folder.manifest)
     assert manifest is not None
+    manifest.tables = {n: t for n, t in manifest.tables.items() if folder.table(n).is_file()}
+    manifest.event_log = {
+        flavour: {k: n for k, n in kinds.items() if folder.event_kind(k, flavour).is_dir()}
+        for flavour, kinds in (manifest.event_log or {}).items()
+    }
     integrity.record(folder, manifest)
     manifest.dump(folder.manifest)
 

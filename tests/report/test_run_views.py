@@ -161,3 +161,17 @@ def test_query_prints_csv_and_json(run_dir: Path, capsys: pytest.CaptureFixture[
 def test_a_folder_that_is_not_a_run_is_refused(tmp_path: Path):
     with pytest.raises(BadInput, match="not a run folder"):
         open_run(tmp_path)
+
+
+def test_open_run_refuses_a_complete_run_whose_table_was_truncated(
+    run_dir: Path, tmp_path: Path
+) -> None:
+    import shutil
+
+    copy = tmp_path / "copy"
+    shutil.copytree(run_dir, copy)
+    table = copy / "seeds" / "training" / "raw_orders_training.csv"
+    table.write_bytes(table.read_bytes()[:100])
+    with pytest.raises(BadInput, match=r"is damaged: seeds/training/raw_orders_training\.csv"):
+        open_run(copy)
+    assert open_run(copy, with_views=False) is not None  # a caller that reads its own files
