@@ -169,8 +169,12 @@ def simulate_to_folder(
     after: list[AfterDay] = [dbt] if dbt is not None else []
 
     manifest = RunManifest(command, identity(settings, k), cal.start_date.isoformat())
-    if old is not None:  # the same run: keep the tables an earlier command wrote
-        manifest.tables = {n: t for n, t in old.tables.items() if n not in tables}
+    if old is not None:  # the same run: keep the tables an earlier command wrote (still there)
+        manifest.tables = {
+            n: t
+            for n, t in old.tables.items()
+            if n not in tables and n in TABLES and folder.table(n).is_file()
+        }
     if resume and old is not None and old.command != command:
         raise BadInput(f"--resume: the run in {folder.root} was `{old.command}`, not `{command}`")
     seconds: dict[str, float] = {}

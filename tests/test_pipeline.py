@@ -58,6 +58,18 @@ def test_another_run_in_the_folder_needs_overwrite(tmp_path: Path) -> None:
     assert set(manifest.tables) == set(SELECTIONS["ads"]) | set(SELECTIONS["training"])
 
 
+def test_a_table_of_an_earlier_command_deleted_since_is_no_longer_listed(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    run = dict(event_log=False, publish_daily=False)
+    simulate_to_folder(settings(out), "generate ads", SELECTIONS["ads"], **run)  # type: ignore[arg-type]
+    (out / "seeds" / "ads" / "stg_google_ads.csv").unlink()
+    simulate_to_folder(settings(out), "generate training", SELECTIONS["training"], **run)  # type: ignore[arg-type]
+    manifest = RunManifest.load(out / "run_manifest.json")
+    assert manifest is not None and manifest.status == "complete"
+    ads = set(SELECTIONS["ads"]) - {"stg_google_ads"}
+    assert set(manifest.tables) == ads | set(SELECTIONS["training"])
+
+
 def test_overwrite_never_follows_paths_read_from_the_folder(tmp_path: Path) -> None:
     out, victim = tmp_path / "out", tmp_path / "victim"
     out.mkdir()
