@@ -136,14 +136,17 @@ class Customers:
             hours = visit_hours.sample_hours(g, n)
             gap = order_timing.sample_gap_seconds(g, hours, tilt)
             u = [g.random(n) for _ in range(2 + 2 * THINNING)]
-            return np.column_stack([hours, gap, *u, session(g, n)])
+            return np.column_stack([hours, gap, *u, session(g, n), draws["order"](g, n)])
 
+        # A need's row: hours, gap, channel and churn uniforms, thinning, session, then order.
+        widths = np.column_stack([session(np.random.default_rng(0), 1)]).shape[1]
+        self._session = slice(4 + 2 * THINNING, 4 + 2 * THINNING + widths)
+        self._order = slice(self._session.stop, None)
         self.own = OwnDraws(
             seed,
             {
                 "sign_up": Column(at_sign_up, 1, 1),
                 "need": Column(need, 16, 64),
-                "order": Column(draws["order"], 16, 64),
                 "u": Column(lambda g, n: g.random(n), 32, 128),
             },
         )
@@ -255,15 +258,17 @@ class Customers:
         else:
             if new.first_order_at is None or new.session_id is None:
                 return  # signed up but never orders
-            stop = own("u") < churn
+            row = own("need")  # its order's part
+            stop = row[3] < churn
+            order = row[self._order]
             self._order_later(
-                env, new.first_order_at, customer_id, new.session_id, True, own, stop, churned
+                env, new.first_order_at, customer_id, new.session_id, True, order, stop, churned
             )
             since = float(new.signed_up_at)
         last_session = -float("inf") if new.existing else float(new.signed_up_at)
         while rate > 0 and not churned[0]:
-            since, session_at, need = self._next_need(own, since, last_session, rate)
-            gap, u_channel, u_churn, *session = need
+            since, session_at, row = self._next_need(own, since, last_session, rate)
+            gap, u_channel, u_churn = row[1:4]
             last_session = session_at
             if session_at + gap < env.now:
                 continue  # a need before day 0 that was served before day 0
@@ -274,10 +279,12 @@ class Customers:
                 channel = self._channels[bisect_right(self._channel_cum, u_channel)]
             else:
                 channel = ORGANIC  # before day 0 no ads are simulated
-            session_id = self.open_session(session_at, visitor, customer_id, channel, session)
-            stop = u_churn < churn
+            session_id = self.open_session(
+                session_at, visitor, customer_id, channel, row[self._session]
+            )
+            order, stop = row[self._order], u_churn < churn
             self._order_later(
-                env, session_at + gap, customer_id, session_id, False, own, stop, churned
+                env, session_at + gap, customer_id, session_id, False, order, stop, churned
             )
 
     def _order_later(
@@ -287,14 +294,15 @@ class Customers:
         customer_id: int,
         session_id: str,
         first: bool,
-        own: Draws,
+        order: list[float],
         stop: bool,
         churned: list[bool],
     ) -> None:
-        """Place the order at `at`; then, if `stop`, the customer stops buying."""
+        """Place the order at `at` (`order`: its own numbers, `Shop.draw`); then, if `stop`, the
+        customer stops buying."""
 
         def place(_: simpy.Event) -> None:
-            self.place_order(env.now, customer_id, session_id, first, own("order"))
+            self.place_order(env.now, customer_id, session_id, first, order)
             if stop and not churned[0]:
                 churned[0] = True
                 self.active -= 1
@@ -306,15 +314,15 @@ class Customers:
         self, own: Draws, since: float, last_session: float, rate: float
     ) -> tuple[float, float, list[float]]:
         """The next purchase need after time `since` (seconds): its time, the start of the
-        session it opens and the rest of its row of own numbers: the gap from that session to the
-        order, the uniforms of its channel and of churn after the order, and the session's own
-        draws (`SessionDesk.draw`).
+        session it opens and its row of own numbers: session hour, gap from the session to the
+        order, uniforms of its channel and of churn after the order, of the thinning, then the
+        session's (`SessionDesk.draw`) and the order's (`Shop.draw`) own draws.
 
         Needs form a Poisson process of `rate` per day thinned by the weekly rhythm; the session
         starts on the need's day at a clock time from the visit profile (a day later if that is
         not after the last session)."""
-        hours, *row = own("need")
-        tries = chain(row[3 : 3 + 2 * THINNING], iter(partial(own, "u"), None))
+        row = own("need")
+        tries = chain(row[4 : 4 + 2 * THINNING], iter(partial(own, "u"), None))
         t = since / DAY
         peak = rate * self._weekly_peak
         while True:
@@ -322,10 +330,10 @@ class Customers:
             weekday = (self.start_weekday + math.floor(t)) % 7
             if next(tries) < self._weekday_accept[weekday]:
                 break
-        session_at = math.floor(t) * DAY + hours * 3600.0
+        session_at = math.floor(t) * DAY + row[0] * 3600.0
         while session_at <= last_session:
             session_at += DAY
-        return t * DAY, session_at, row[:3] + row[3 + 2 * THINNING :]
+        return t * DAY, session_at, row
 
 
 _NOT_IN_EMAIL = re.compile(r"[^a-z0-9]")

@@ -104,6 +104,7 @@ class OwnDraws:
     def __init__(self, seed: int, columns: dict[str, Column]):
         self.seed = seed
         self.names = tuple(columns)
+        self.index = {name: i for i, name in enumerate(columns)}
         self.columns = tuple(columns.values())
         self.low: list[list[Draws]] = [[] for _ in columns]  # per column: running low
 
@@ -150,7 +151,7 @@ class Draws:
     def __init__(self, own: OwnDraws, key: int, rows: list[np.ndarray]):
         self._own = own
         self.key = key
-        self._index = {name: i for i, name in enumerate(own.names)}
+        self._index = own.index
         self._rows = rows
         self._next = [0] * len(rows)
         # Rows used when the next block is asked for (-1: never, for a column drawn once).
