@@ -146,8 +146,8 @@ class Customers:
             seed,
             {
                 "sign_up": Column(at_sign_up, 1, 1),
-                "need": Column(need, 16, 64),
-                "u": Column(lambda g, n: g.random(n), 32, 128),
+                "need": Column(need, 8, 32),
+                "u": Column(lambda g, n: g.random(n), 2, 32),
             },
         )
 
