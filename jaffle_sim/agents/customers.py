@@ -9,6 +9,9 @@ from the visit profile, and orders 1-24 h later as `OrderTiming` says.
 The shop has a past: the customers who exist on day 0 signed up before it at the rate at which the
 shop acquires customers in its first days (the same level, growth curve and weekly rhythm), over
 as many days as that takes, so a daily count of sign-ups shows no edge at day 0.
+
+Every draw of a customer's life (identity, rate, churn, needs, sessions, orders and their
+payments and statuses) comes from its own numbers, keyed by its origin (`agents.own_draws`).
 """
 
 from __future__ import annotations
@@ -16,17 +19,22 @@ from __future__ import annotations
 import hashlib
 import math
 import re
+from bisect import bisect_right
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
+from functools import partial
+from itertools import chain
+from typing import Any
 
 import numpy as np
 import simpy
 
 from jaffle_sim import behaviour as rule
 from jaffle_sim.agents.order_timing import OrderTiming
+from jaffle_sim.agents.own_draws import Column, Draw, Draws, OwnDraws
 from jaffle_sim.agents.quality import Defects
 from jaffle_sim.clock import DAY
-from jaffle_sim.distributions import Buffered, Distribution
+from jaffle_sim.distributions import Distribution
 from jaffle_sim.events import CHANNELS, ORGANIC, CustomerChurned, EventLog, SignedUp
 from jaffle_sim.mixes import HourProfile, Mix
 
@@ -55,16 +63,24 @@ class CustomerBehaviour:
 class NewCustomer:
     """A visitor who signed up in `session_id` (None: before day 0) at `signed_up_at`. A new
     customer places a first order at `first_order_at` (None: never orders); customers who joined
-    before day 0 go straight to repeat buying."""
+    before day 0 go straight to repeat buying. `key` names the customer's own random numbers
+    (`agents.own_draws`): the arrival key of its journey, or its number if it joined before day 0.
+    """
 
     visitor_id: int
     session_id: str | None
     signed_up_at: int
-    first_order_at: float | None = None
+    first_order_at: float | None
+    key: int
 
     @property
     def existing(self) -> bool:
         return self.session_id is None
+
+
+# Pairs of uniforms in a need's row for the thinning of needs by the weekly rhythm (a pair per
+# candidate need; more come from the customer's plain uniforms).
+THINNING = 3
 
 
 class Customers:
@@ -78,12 +94,17 @@ class Customers:
         weekly: tuple[float, ...],
         start_weekday: int,
         rng: np.random.Generator,
-        names: Callable[[], tuple[str, str]],
+        seed: int,
+        names: Callable[[float, float], tuple[str, str]],
         log: EventLog,
-        place_order: Callable[[float, int, str, bool], int],
-        open_session: Callable[[float, int, int, str], str],
+        place_order: Callable[[float, int, str, bool, list[float]], int],
+        open_session: Callable[[float, int, int, str, list[float]], str],
+        draws: dict[str, Draw],
         defects: Defects | None = None,
     ):
+        """`rng` draws the history of the customers who exist on day 0; every customer's own
+        numbers come from `seed` (`OwnDraws`). `draws` are the shop's and the session desk's
+        draw functions of an order (`order`) and of a customer session (`session`)."""
         self.behaviour = b = behaviour
         self.rng = rng
         self.defects = defects  # the noise floor (None: clean data)
@@ -92,7 +113,7 @@ class Customers:
         self.names = names
         self.log = log
         self.place_order = place_order
-        self.open_session = open_session  # (at, visitor_id, customer_id, channel) -> session id
+        self.open_session = open_session  # (at, visitor_id, customer_id, channel, own) -> id
         self.start_weekday = start_weekday
         w = np.asarray(weekly, dtype=float)
         self._weekday_accept = (w / w.max()).tolist()
@@ -102,34 +123,58 @@ class Customers:
         # relabelled after the day; see simulation/shards.py).
         self.email_number: Callable[[int], int] = int
         self.active = 0
-        self._u = Buffered(rng.random)
-        self._rate = Buffered(lambda n: b.purchase_rate_per_day.sample(rng, n), size=256)
-        self._salt = Buffered(lambda n: rng.integers(0, 2**63 - 1, n, dtype=np.int64), size=256)
-        self._churn_p = Buffered(lambda n: b.churn_after_order.sample(rng, n), size=256)
-        self._channel = Buffered(lambda n: b.repeat_channels.sample_index(rng, n))
         self._channels = b.repeat_channels.labels
-
+        self._channel_cum = np.cumsum(b.repeat_channels.probabilities)[:-1].tolist()
         tilt = order_timing.tilt_for(visit_hours)
+        session = draws["session"]
 
-        def session_then_gap(n: int) -> np.ndarray:
-            hours = visit_hours.sample_hours(rng, n)
-            return np.stack([hours, order_timing.sample_gap_seconds(rng, hours, tilt)], axis=1)
+        def at_sign_up(g: Any, n: int) -> np.ndarray:  # rate, churn, then uniforms
+            rate, churn = b.purchase_rate_per_day.sample(g, n), b.churn_after_order.sample(g, n)
+            return np.stack([rate, churn, *(g.random(n) for _ in range(5))], axis=1)
 
-        self._session_gap = Buffered(session_then_gap)
+        def need(g: Any, n: int) -> np.ndarray:  # see _next_need
+            hours = visit_hours.sample_hours(g, n)
+            gap = order_timing.sample_gap_seconds(g, hours, tilt)
+            u = [g.random(n) for _ in range(2 + 2 * THINNING)]
+            return np.column_stack([hours, gap, *u, session(g, n), draws["order"](g, n)])
+
+        # A need's row: hours, gap, channel and churn uniforms, thinning, session, then order.
+        widths = np.column_stack([session(np.random.default_rng(0), 1)]).shape[1]
+        self._session = slice(4 + 2 * THINNING, 4 + 2 * THINNING + widths)
+        self._order = slice(self._session.stop, None)
+        self.own = OwnDraws(
+            seed,
+            {
+                "sign_up": Column(at_sign_up, 1, 1),
+                "need": Column(need, 8, 32),
+                "u": Column(lambda g, n: g.random(n), 2, 32),
+            },
+        )
 
     # -- sign-up --------------------------------------------------------------------------------
     def sign_up(self, env: simpy.Environment, new: NewCustomer) -> int:
         """Create a customer (id in sign-up order), record the sign-up and start its life."""
+        return self.sign_up_all(env, [new])[0]
+
+    def sign_up_all(self, env: simpy.Environment, news: list[NewCustomer]) -> list[int]:
+        """`sign_up` for customers in sign-up order, their first own numbers drawn together."""
+        return [
+            self._sign_up(env, new, own)
+            for new, own in zip(news, self.own.start([n.key for n in news]))
+        ]
+
+    def _sign_up(self, env: simpy.Environment, new: NewCustomer, own: Draws) -> int:
         customer_id = self.next_id
         self.next_id += 1
-        first, last = self.names()
+        rate, churn, u_first, u_last, u_email, u_blank, u_salt = own("sign_up")
+        first, last = self.names(u_first, u_last)
         email = None
         missing = self.defects.quality.missing_email_share if self.defects else 0.0
-        if self._u() >= missing:
+        if u_email >= missing:
             email = f"{_slug(first)}.{_slug(last)}{self.email_number(customer_id)}@example.com"
-        if self.defects is not None and self.defects.blank_first_name():
+        if self.defects is not None and self.defects.blank_first_name(u_blank):
             first = ""  # the form's field left empty (the email still has the name)
-        password = hashlib.sha256(self._salt().to_bytes(8, "little")).hexdigest()
+        password = hashlib.sha256(int(u_salt * 2**63).to_bytes(8, "little")).hexdigest()
         self.log.record(
             SignedUp(
                 customer_id,
@@ -143,9 +188,9 @@ class Customers:
                 new.signed_up_at,
             )
         )
-        rate, churn = self._rate(), min(1.0, max(0.0, self._churn_p()))
         self.active += 1
-        env.process(self.life(env, customer_id, new, rate, churn))
+        churn = min(1.0, max(0.0, churn))
+        env.process(self.life(env, customer_id, new, own, rate, churn))
         return customer_id
 
     def sign_up_existing(
@@ -155,13 +200,16 @@ class Customers:
         signups_per_day: float = 0.0,
         growth_per_30_days: float = 0.0,
     ) -> int:
-        """Customers acquired before day 0 (ids 1..n in sign-up order); returns how many visitor
-        ids they use. `signups_per_day` is the shop's expected acquisition rate at growth 1 on an
-        average weekday (the rate of its first days); the history follows it back in time."""
+        """Customers acquired before day 0 (ids 1..n in sign-up order, keyed by them); returns
+        how many visitor ids they use. `signups_per_day` is the shop's expected acquisition rate
+        at growth 1 on an average weekday (the rate of its first days); the history follows it
+        back in time."""
         n = self.behaviour.existing_customers
         times = self.history(n, signups_per_day, growth_per_30_days)
-        for i in range(n):
-            self.sign_up(env, NewCustomer(first_visitor_id + i, None, int(times[i])))
+        news = [
+            NewCustomer(first_visitor_id + i, None, int(times[i]), None, i + 1) for i in range(n)
+        ]
+        self.sign_up_all(env, news)
         return n
 
     def history(self, n: int, signups_per_day: float, growth_per_30_days: float) -> np.ndarray:
@@ -189,7 +237,13 @@ class Customers:
 
     # -- life -------------------------------------------------------------------------------------
     def life(
-        self, env: simpy.Environment, customer_id: int, new: NewCustomer, rate: float, churn: float
+        self,
+        env: simpy.Environment,
+        customer_id: int,
+        new: NewCustomer,
+        own: Draws,
+        rate: float,
+        churn: float,
     ) -> Generator[simpy.Event, None, None]:
         """SimPy process of one customer: purchase needs arrive as a Poisson process of `rate` a
         day; each opens a session and an order follows it. After any order the customer may
@@ -204,13 +258,17 @@ class Customers:
         else:
             if new.first_order_at is None or new.session_id is None:
                 return  # signed up but never orders
+            row = own("need")  # its order's part
+            stop = row[3] < churn
+            order = row[self._order]
             self._order_later(
-                env, new.first_order_at, customer_id, new.session_id, True, churn, churned
+                env, new.first_order_at, customer_id, new.session_id, True, order, stop, churned
             )
             since = float(new.signed_up_at)
         last_session = -float("inf") if new.existing else float(new.signed_up_at)
         while rate > 0 and not churned[0]:
-            since, session_at, gap = self._next_need(since, last_session, rate)
+            since, session_at, row = self._next_need(own, since, last_session, rate)
+            gap, u_channel, u_churn = row[1:4]
             last_session = session_at
             if session_at + gap < env.now:
                 continue  # a need before day 0 that was served before day 0
@@ -218,11 +276,16 @@ class Customers:
                 yield env.timeout(session_at - env.now)
                 if churned[0]:
                     return
-                channel = self._channels[self._channel()]
+                channel = self._channels[bisect_right(self._channel_cum, u_channel)]
             else:
                 channel = ORGANIC  # before day 0 no ads are simulated
-            session_id = self.open_session(session_at, visitor, customer_id, channel)
-            self._order_later(env, session_at + gap, customer_id, session_id, False, churn, churned)
+            session_id = self.open_session(
+                session_at, visitor, customer_id, channel, row[self._session]
+            )
+            order, stop = row[self._order], u_churn < churn
+            self._order_later(
+                env, session_at + gap, customer_id, session_id, False, order, stop, churned
+            )
 
     def _order_later(
         self,
@@ -231,14 +294,16 @@ class Customers:
         customer_id: int,
         session_id: str,
         first: bool,
-        churn: float,
+        order: list[float],
+        stop: bool,
         churned: list[bool],
     ) -> None:
-        """Place the order at `at`; then, with probability `churn`, the customer stops buying."""
+        """Place the order at `at` (`order`: its own numbers, `Shop.draw`); then, if `stop`, the
+        customer stops buying."""
 
         def place(_: simpy.Event) -> None:
-            self.place_order(env.now, customer_id, session_id, first)
-            if not churned[0] and self._u() < churn:
+            self.place_order(env.now, customer_id, session_id, first, order)
+            if stop and not churned[0]:
                 churned[0] = True
                 self.active -= 1
                 self.log.record(CustomerChurned(customer_id, int(env.now)))
@@ -246,26 +311,29 @@ class Customers:
         env.timeout(max(0.0, at - env.now)).callbacks.append(place)
 
     def _next_need(
-        self, since: float, last_session: float, rate: float
-    ) -> tuple[float, float, float]:
+        self, own: Draws, since: float, last_session: float, rate: float
+    ) -> tuple[float, float, list[float]]:
         """The next purchase need after time `since` (seconds): its time, the start of the
-        session it opens and the gap from that session to the order.
+        session it opens and its row of own numbers: session hour, gap from the session to the
+        order, uniforms of its channel and of churn after the order, of the thinning, then the
+        session's (`SessionDesk.draw`) and the order's (`Shop.draw`) own draws.
 
         Needs form a Poisson process of `rate` per day thinned by the weekly rhythm; the session
         starts on the need's day at a clock time from the visit profile (a day later if that is
         not after the last session)."""
+        row = own("need")
+        tries = chain(row[4 : 4 + 2 * THINNING], iter(partial(own, "u"), None))
         t = since / DAY
         peak = rate * self._weekly_peak
         while True:
-            t += -math.log(1.0 - self._u()) / peak
+            t += -math.log(1.0 - next(tries)) / peak
             weekday = (self.start_weekday + math.floor(t)) % 7
-            if self._u() < self._weekday_accept[weekday]:
+            if next(tries) < self._weekday_accept[weekday]:
                 break
-        hours, gap = self._session_gap()
-        session_at = math.floor(t) * DAY + hours * 3600.0
+        session_at = math.floor(t) * DAY + row[0] * 3600.0
         while session_at <= last_session:
             session_at += DAY
-        return t * DAY, session_at, gap
+        return t * DAY, session_at, row
 
 
 _NOT_IN_EMAIL = re.compile(r"[^a-z0-9]")

@@ -15,8 +15,8 @@ anomalies of the validation flavour lie far above these rates):
 
 Every share is a probability per entity (sign-up, order, session) and may be 0. Each defect is
 drawn from its own random stream, one draw per entity whatever the share, so changing one share
-never moves another defect or any other behaviour. The missing email is drawn by the customers'
-own stream, as before the floor existed.
+never moves another defect or any other behaviour. The defects of a sign-up or an order are drawn
+from the customer's own numbers (`agents.own_draws`), those of sessions from the defect's stream.
 """
 
 from __future__ import annotations
@@ -65,18 +65,20 @@ class Defects:
         self._late = Buffered(lambda n: np.stack([late.random(n), _hours(q, late, n)], axis=1))
         self._duplicate = rng["duplicate_session"]
 
-    def blank_first_name(self) -> bool:
-        """Whether a sign-up's first name was left blank."""
-        return bool(self._blank() < self.quality.blank_first_name_share)
+    def blank_first_name(self, u: float | None = None) -> bool:
+        """Whether a sign-up's first name was left blank (`u`: the sign-up's own uniform; None:
+        the defect's stream)."""
+        return bool((self._blank() if u is None else u) < self.quality.blank_first_name_share)
 
-    def zero_amount_order(self) -> bool:
-        """Whether an order is covered in full by a coupon."""
-        return bool(self._zero() < self.quality.zero_amount_order_share)
+    def zero_amount_order(self, u: float | None = None) -> bool:
+        """Whether an order is covered in full by a coupon (`u` as for `blank_first_name`)."""
+        return bool((self._zero() if u is None else u) < self.quality.zero_amount_order_share)
 
-    def delivery_delay(self, at: int) -> int:
+    def delivery_delay(self, at: int, own: tuple[float, float] | None = None) -> int:
         """Seconds after `at` (an order's time) at which its row arrives: 0, or for a late row a
-        time in the next day."""
-        u, hours = self._late()
+        time in the next day. `own`: the order's own (uniform, `late_hours` draw); None: the
+        defect's stream."""
+        u, hours = self._late() if own is None else own
         if u >= self.quality.late_order_share:
             return 0
         next_midnight = (at // DAY + 1) * DAY
@@ -85,6 +87,10 @@ class Defects:
     def duplicated(self, n: int) -> np.ndarray:
         """Which of `n` sessions are delivered twice."""
         return self._duplicate.random(n) < self.quality.duplicate_session_share
+
+    def late_hours(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        """n arrival times of late rows (hours after midnight)."""
+        return _hours(self.quality, rng, n)
 
 
 def _hours(quality: DataQuality, rng: np.random.Generator, n: int) -> np.ndarray:

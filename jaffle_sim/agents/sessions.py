@@ -15,7 +15,7 @@ import numpy as np
 from jaffle_sim import behaviour as rule
 from jaffle_sim.agents.ads import AdPlatform
 from jaffle_sim.clock import MINUTE
-from jaffle_sim.distributions import Buffered, Distribution
+from jaffle_sim.distributions import Distribution
 from jaffle_sim.events import ORGANIC, Click, EventLog, Session
 from jaffle_sim.mixes import HourProfile
 
@@ -38,20 +38,19 @@ class SessionDesk:
     """Hands out session ids (`w1..` website, `a1..` app) and records sessions opened by
     customers one at a time."""
 
-    def __init__(
-        self,
-        platforms: dict[str, AdPlatform],
-        traffic: TrafficBehaviour,
-        rng: np.random.Generator,
-        log: EventLog,
-    ):
+    def __init__(self, platforms: dict[str, AdPlatform], traffic: TrafficBehaviour, log: EventLog):
         self.platforms = platforms
+        self.traffic = traffic
         self.log = log
         self.next_number = {"website": 1, "app": 1}
         self.app_share = {name: p.behaviour.app_share for name, p in platforms.items()}
         self.app_share[ORGANIC] = traffic.organic_app_share
-        self._u = Buffered(rng.random)
-        self._minutes = Buffered(lambda n: traffic.session_minutes.sample(rng, n))
+
+    def draw(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        """Shape (n, 3): the draws of n customer sessions, as `open` reads them (the ad's and the
+        site's uniforms, session minutes)."""
+        minutes = self.traffic.session_minutes.sample(rng, n)
+        return np.stack([rng.random(n), rng.random(n), minutes], axis=1)
 
     def number(self, site: str, n: int) -> list[str]:
         start = self.next_number[site]
@@ -59,19 +58,23 @@ class SessionDesk:
         prefix = "a" if site == "app" else "w"
         return [f"{prefix}{i}" for i in range(start, start + n)]
 
-    def open(self, at: float, visitor_id: int, customer_id: int, channel: str) -> str:
-        """A customer's session through `channel` (organic or a platform's retargeting ad)."""
+    def open(
+        self, at: float, visitor_id: int, customer_id: int, channel: str, own: list[float]
+    ) -> str:
+        """A customer's session through `channel` (organic or a platform's retargeting ad);
+        `own` is a row of `draw`, the customer's own numbers."""
+        u_ad, u_site, minutes = own
         ad_id = None
         if channel != ORGANIC:
-            ad_id = self.platforms[channel].route_one(self._u())
+            ad_id = self.platforms[channel].route_one(u_ad)
             if ad_id is None:
                 channel = ORGANIC
-        site = "app" if self._u() < self.app_share[channel] else "website"
+        site = "app" if u_site < self.app_share[channel] else "website"
         number = self.next_number[site]
         self.next_number[site] = number + 1
         session_id = f"{'a' if site == 'app' else 'w'}{number}"
         start = int(at)
-        end = start + max(MINUTE, int(self._minutes() * MINUTE))
+        end = start + max(MINUTE, int(minutes * MINUTE))
         source = None if channel == ORGANIC else channel
         self.log.record(
             Session(session_id, visitor_id, customer_id, start, end, site, source, ad_id, 0)

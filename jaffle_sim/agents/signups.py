@@ -55,14 +55,20 @@ class SignUps:
         converters.sort(key=lambda c: (int(col["signup_at"][c[0]]), c[0]))
         idx = np.array([i for i, _ in converters])
         gap = self._first_order_gaps(col["key"][idx], col["number"][idx], col["start"][idx])
-        for k, (i, journey) in enumerate(converters):
-            signed_up_at = int(col["signup_at"][i])
-            order_at = float(col["start"][i] + gap[k]) if col["buys"][i] else None
-            visitor_id = int(col["visitor"][i])
-            new = NewCustomer(visitor_id, session_id[i], signed_up_at, order_at)
-            cid = self.customers.sign_up(env, new)
+        news = [
+            NewCustomer(
+                int(col["visitor"][i]),
+                session_id[i],
+                int(col["signup_at"][i]),
+                float(col["start"][i] + gap[k]) if col["buys"][i] else None,
+                int(col["key"][i]),
+            )
+            for k, (i, _) in enumerate(converters)
+        ]
+        ids = self.customers.sign_up_all(env, news)
+        for (i, journey), new, cid in zip(converters, news, ids):
             customer_id[i] = cid
-            key = int(col["key"][i])
+            visitor_id, signed_up_at, key = new.visitor_id, new.signed_up_at, new.key
             recorded = [s for s in journey.sessions if s is not None]
             self.log.record(
                 JourneyConverted(cid, visitor_id, recorded, journey.first_at, signed_up_at, key)

@@ -50,6 +50,7 @@ MINUTES, DELAY = 0, 1  # the distribution draws of a touch: session minutes, hou
 DAY_OFFSET = 1 << 20
 _CHANNEL_BITS = 2
 _NUMBER_BITS = 32
+ARRIVAL_NUMBER = (1 << _NUMBER_BITS) - 1  # the bits of a key that hold the arrival number
 
 
 def arrival_key(day: int, channel: int, number: np.ndarray) -> np.ndarray:
@@ -61,7 +62,7 @@ def arrival_key(day: int, channel: int, number: np.ndarray) -> np.ndarray:
 def split_key(key: int) -> tuple[int, int, int]:
     """(day code, channel, arrival number) of an arrival key (the day code is day + DAY_OFFSET)."""
     key = int(key)
-    number = key & ((1 << _NUMBER_BITS) - 1)
+    number = key & ARRIVAL_NUMBER
     head = key >> _NUMBER_BITS
     return head >> _CHANNEL_BITS, head & ((1 << _CHANNEL_BITS) - 1), number
 

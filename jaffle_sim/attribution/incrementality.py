@@ -2,19 +2,16 @@
 
 The world runs as it is and once more for each platform switched off (`ads.<platform>.
 launches_per_day = 0`: no ads, no spend, no clicks), with the same seed. Visitors draw from
-streams keyed by where they came from (`agents.touches`), so every journey that never touches the
-switched-off platform is the same in both runs, and the difference is the platform's effect with
-next to no noise from chance (common random numbers).
+streams keyed by where they came from (`agents.touches`) and customers from streams keyed by the
+same origin (`agents.own_draws`), so every journey that never touches the switched-off platform,
+and the whole life of every customer it did not bring, is the same in both runs: the difference
+is the platform's effect with next to no noise from chance (common random numbers).
 
-Per platform and replication:
+Per platform and replication, the world minus the world without it:
 - spend: the platform's ad cost in the world;
-- sign-ups caused: new customers in the world minus those in the world without it;
-- orders and revenue caused: the orders (and their amounts, gross of returns) within the run of
-  the customers acquired in one world and not the other: world-only customers count +, the
-  others -. A customer acquired in both worlds with the same sign-up (the same visitor, by its
-  arrival key, at the same second) has the same journey, and the shop treats it alike in both, so
-  it is left out; so are the customers who existed before day 0, whose buying does not depend on
-  ads (a retargeting session of a switched-off platform turns organic).
+- sign-ups caused: new customers;
+- orders and revenue caused: all orders of the run and their amounts (gross of returns); only
+  the customers acquired in one world and not the other (or at another time) contribute;
 - cost per incremental acquisition = spend / sign-ups caused; incremental ROAS = revenue caused /
   spend.
 
@@ -45,11 +42,11 @@ FLAVOUR = "training"
 
 @dataclass(frozen=True)
 class World:
-    """What one run produced, as far as incrementality needs: spend per platform (cents), and
-    per customer acquired in the run, by arrival key, (signed up at, orders, revenue in cents)."""
+    """What one run produced, as far as incrementality needs: spend per platform (cents), the
+    customers acquired in the run, and all orders and their revenue (cents)."""
 
     spend_cents: dict[str, int]
-    acquired: dict[int, tuple[int, int, int]]
+    signups: int
     orders: int
     revenue_cents: int
 
@@ -59,9 +56,7 @@ class _Outcome:
 
     def __init__(self) -> None:
         self.spend = dict.fromkeys(PLATFORMS, 0)
-        self.acquired: dict[int, tuple[int, int]] = {}  # customer id -> (arrival key, signed up)
-        self.orders: dict[int, list[int]] = {}  # customer id -> [orders, revenue cents]
-        self.total = [0, 0]
+        self.total = [0, 0, 0]
 
     def start(self, run: RunInfo) -> None:
         pass
@@ -70,27 +65,16 @@ class _Outcome:
         ad = events["ad_day"]
         for platform, cost in zip(ad["platform"], np.asarray(ad["cost_cents"]).tolist()):
             self.spend[platform] += cost
-        j = events["journey_converted"]
-        for cid, key, at in zip(j["customer_id"], j["arrival_key"], j["converted_at"]):
-            self.acquired[int(cid)] = (int(key), int(at))
-        o = events["order_placed"]
-        amounts = np.asarray(o["total_cents"], dtype=np.int64).tolist()
-        for cid, amount in zip(np.asarray(o["customer_id"]).tolist(), amounts):
-            row = self.orders.setdefault(cid, [0, 0])
-            row[0] += 1
-            row[1] += amount
-        self.total[0] += len(amounts)
-        self.total[1] += sum(amounts)
+        self.total[0] += len(events["journey_converted"]["customer_id"])
+        amounts = np.asarray(events["order_placed"]["total_cents"], dtype=np.int64)
+        self.total[1] += len(amounts)
+        self.total[2] += int(amounts.sum())
 
     def end(self) -> None:
         pass
 
     def world(self) -> World:
-        acquired = {}
-        for cid, (key, at) in self.acquired.items():
-            n, revenue = self.orders.get(cid, (0, 0))
-            acquired[key] = (at, n, revenue)
-        return World(dict(self.spend), acquired, self.total[0], self.total[1])
+        return World(dict(self.spend), *self.total)
 
 
 def run_world(scenario: Scenario, calendar: Calendar, seed: int) -> World:
@@ -116,30 +100,12 @@ class Effect:
 
 
 def effect(world: World, without: World, platform: str) -> Effect:
-    """The difference `world` - `without` (the same seed with `platform` switched off)."""
-    same = {
-        key
-        for key, row in world.acquired.items()
-        if key in without.acquired and without.acquired[key][0] == row[0]
-    }
-    gained = [row for key, row in world.acquired.items() if key not in same]
-    lost = [row for key, row in without.acquired.items() if key not in same]
+    """The difference `world` - `without` (the world with `platform` switched off)."""
     return Effect(
         world.spend_cents[platform],
-        len(world.acquired) - len(without.acquired),
-        sum(r[1] for r in gained) - sum(r[1] for r in lost),
-        sum(r[2] for r in gained) - sum(r[2] for r in lost),
-    )
-
-
-def independent_effect(world: World, without: World, platform: str) -> Effect:
-    """The same difference between runs of different seeds (no common random numbers): nothing
-    can be matched, so every acquired customer counts."""
-    return Effect(
-        world.spend_cents[platform],
-        len(world.acquired) - len(without.acquired),
-        sum(r[1] for r in world.acquired.values()) - sum(r[1] for r in without.acquired.values()),
-        sum(r[2] for r in world.acquired.values()) - sum(r[2] for r in without.acquired.values()),
+        world.signups - without.signups,
+        world.orders - without.orders,
+        world.revenue_cents - without.revenue_cents,
     )
 
 
@@ -242,7 +208,7 @@ class Incrementality:
             "runs": self.runs,
             "seconds": round(self.seconds, 2),
             "world": [
-                {"signups": len(w.acquired), "orders": w.orders, "revenue_cents": w.revenue_cents}
+                {"signups": w.signups, "orders": w.orders, "revenue_cents": w.revenue_cents}
                 for w in self.worlds
             ],
             "platforms": [p.to_dict() for p in self.platforms],

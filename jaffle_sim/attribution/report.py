@@ -18,7 +18,7 @@ def incrementality_text(result: Incrementality) -> str:
     replications), cost per incremental acquisition and incremental ROAS."""
     n = len(result.seeds)
     worlds = result.worlds
-    signups = sum(len(w.acquired) for w in worlds) / n
+    signups = sum(w.signups for w in worlds) / n
     orders = sum(w.orders for w in worlds) / n
     revenue = sum(w.revenue_cents for w in worlds) / n / 100
     lines = [

@@ -17,7 +17,6 @@ from jaffle_sim.agents.sessions import SessionDesk
 from jaffle_sim.agents.shop import Shop
 from jaffle_sim.agents.visitors import Visitors
 from jaffle_sim.clock import Calendar
-from jaffle_sim.distributions import Buffered
 from jaffle_sim.events import CHANNELS, ORGANIC, PLATFORMS
 from jaffle_sim.simulation.scenario import Scenario
 from jaffle_sim.simulation.shards import ONE_SHARD, Shard
@@ -39,12 +38,10 @@ def name_pool(seed: int, flavour: str) -> tuple[tuple[str, ...], tuple[str, ...]
     return firsts, lasts
 
 
-def name_source(streams: Streams) -> Callable[[], tuple[str, str]]:
-    """A draw of (first name, last name) from the run's name pool with the names stream."""
+def name_source(streams: Streams) -> Callable[[float, float], tuple[str, str]]:
+    """(first name, last name) from the run's name pool, picked by two uniforms."""
     firsts, lasts = name_pool(streams.seed, streams.flavour)
-    rng = streams.generator("names", 1)
-    pick = Buffered(lambda n: rng.integers(0, NAME_POOL, (n, 2)))
-    return lambda: (firsts[(p := pick())[0]], lasts[p[1]])
+    return lambda u, v: (firsts[int(u * NAME_POOL)], lasts[int(v * NAME_POOL)])
 
 
 # Days of visitor journeys simulated (and not recorded) before day 0, so that the first days are
@@ -77,8 +74,8 @@ class ShopModel:
             )
             for i, name in enumerate(PLATFORMS)
         }
-        self.shop = Shop(s.shop, streams.generator("shop"), log, defects)
-        self.desk = SessionDesk(self.platforms, s.traffic, streams.generator("visitors", 1), log)
+        self.shop = Shop(s.shop, log, defects)
+        self.desk = SessionDesk(self.platforms, s.traffic, log)
         self.customers = Customers(
             s.customers,
             s.journey.order_timing,
@@ -86,10 +83,12 @@ class ShopModel:
             s.demand.weekly,
             calendar.start_weekday,
             streams.generator("customers"),
+            int(streams.generator("customers", 1).integers(0, 2**63)),  # keyed by origin (CRN)
             name_source(streams),
             log,
             self.shop.place_order,
             self.desk.open,
+            {"order": self.shop.draw, "session": self.desk.draw},
             defects,
         )
         self.customers.email_number = shard.global_id

@@ -5,6 +5,8 @@ customers (split exactly), its own campaigns and its own random streams. Its age
 from 1 as if alone; at the end of each day its events are relabelled into the shop's id space by
 interleaving, `global = (local - 1) * K + i + 1` (and `w12` -> `w{global}` for text ids), so ids
 of different shards never collide and no renumbering pass over the merged tables is needed.
+Arrival keys (`agents.touches.arrival_key`) keep their day and channel; their arrival number
+`n` becomes `n * K + i`.
 With K = 1 nothing changes.
 """
 
@@ -16,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from jaffle_sim.agents.touches import ARRIVAL_NUMBER
 from jaffle_sim.events import DayEvents
 from jaffle_sim.simulation.scenario import Scenario
 
@@ -63,6 +66,10 @@ class Shard:
         )
 
     def _ids(self, name: str, values: Any) -> Any:
+        if name == "arrival_key":  # arrival numbers interleaved like ids: keys stay unique
+            key = np.asarray(values, dtype=np.int64)
+            number = key & ARRIVAL_NUMBER
+            return key - number + number * self.count + self.index
         if name.endswith("_ids"):
             return [None if v is None else [self._text(x) for x in v] for v in values]
         if not name.endswith("_id") or len(values) == 0:

@@ -3,7 +3,9 @@
 `SeedSequence(entropy, spawn_key=(flavour, concern, *sub))` is exactly what `SeedSequence.spawn`
 hands out, addressed by position, so adding a concern at the end never changes the others and the
 training and validation flavours never share a stream. A run of K > 1 shards gives every shard
-its own entropy `(seed, K, shard)`; a run of one shard uses the seed itself.
+its own entropy `(seed, K, shard)`; a run of one shard uses the seed itself. Visitors and
+customers draw from counter-based numbers keyed by their origin, seeded from a child stream
+(`agents.touches`, `agents.own_draws`); the `shop` stream is no longer drawn from.
 """
 
 from __future__ import annotations

@@ -15,6 +15,8 @@ from jaffle_sim.events import EventLog
 from jaffle_sim.simulation.scenario import Scenario
 
 SCENARIO = Scenario.default()
+# The shop's and the session desk's draws of an order and of a session: any numbers do here.
+DRAWS = {"order": lambda g, n: g.random(n), "session": lambda g, n: g.random(n)}
 
 
 class _Counter:
@@ -22,11 +24,11 @@ class _Counter:
         self.orders: list[tuple[float, int, str, bool]] = []
         self.sessions: list[tuple[float, int, int, str]] = []
 
-    def place_order(self, at: float, customer: int, session: str, first: bool) -> int:
+    def place_order(self, at: float, customer: int, session: str, first: bool, own) -> int:
         self.orders.append((at, customer, session, first))
         return len(self.orders)
 
-    def open_session(self, at: float, visitor: int, customer: int, channel: str) -> str:
+    def open_session(self, at: float, visitor: int, customer: int, channel: str, own) -> str:
         self.sessions.append((at, visitor, customer, channel))
         return f"w{len(self.sessions)}"
 
@@ -41,10 +43,12 @@ def _customers(env, changes, counter, log):
         s.demand.weekly,
         0,
         np.random.default_rng(4),
-        lambda: next(names),
+        4,
+        lambda u, v: next(names),
         log,
         counter.place_order,
         counter.open_session,
+        DRAWS,
     )
 
 
@@ -56,18 +60,18 @@ def test_customer_orders_follow_a_session_by_1_to_24_hours(env):
         counter,
         log,
     )
-    customers.sign_up(
-        env, NewCustomer(visitor_id=9, session_id="w0", signed_up_at=0, first_order_at=5 * HOUR)
-    )
+    news = [NewCustomer(9, "w0", 0, 5 * HOUR, key) for key in range(20)]  # 20 own streams
+    customers.sign_up_all(env, news)
     env.run(until=200 * DAY)
-    assert counter.orders[0] == (5 * HOUR, 1, "w0", True)
-    repeats = counter.orders[1:]
+    first = [o for o in counter.orders if o[3]]
+    assert sorted(first) == [(5 * HOUR, c, "w0", True) for c in range(1, 21)]
+    repeats = [o for o in counter.orders if not o[3]]
     # A Poisson process of 0.5 needs a day, thinned by a weekly rhythm of mean 1.
-    assert len(repeats) / 200 == pytest.approx(0.5, rel=0.15)
+    assert len(repeats) / 200 / 20 == pytest.approx(0.5, rel=0.08)
     by_id = {f"w{i + 1}": s for i, s in enumerate(counter.sessions)}
-    for at, customer, session, first in repeats:
+    for at, customer, session, _ in repeats:
         gap = at - by_id[session][0]
-        assert 1 * HOUR <= gap <= 24 * HOUR and not first and customer == 1
+        assert 1 * HOUR <= gap <= 24 * HOUR and by_id[session][2] == customer
 
 
 def test_customer_churns_after_an_order(env):
@@ -84,7 +88,7 @@ def test_customer_churns_after_an_order(env):
         counter,
         log,
     )
-    customers.sign_up(env, NewCustomer(9, "w0", 0, 2 * HOUR))
+    customers.sign_up(env, NewCustomer(9, "w0", 0, 2 * HOUR, 9))
     env.run(until=100 * DAY)
     ev = log.drain()
     assert len(counter.orders) == 1
@@ -96,7 +100,7 @@ def test_customer_churns_after_an_order(env):
 def test_customer_who_never_orders(env):
     counter, log = _Counter(), EventLog()
     customers = _customers(env, {}, counter, log)
-    customers.sign_up(env, NewCustomer(9, "w0", 0, None))
+    customers.sign_up(env, NewCustomer(9, "w0", 0, None, 9))
     env.run(until=30 * DAY)
     assert counter.orders == [] and counter.sessions == []
 
@@ -119,14 +123,16 @@ def test_sign_ups_carry_the_noise_floor(env):
         s.demand.weekly,
         0,
         np.random.default_rng(4),
-        lambda: ("Ada", "Lovelace"),
+        4,
+        lambda u, v: ("Ada", "Lovelace"),
         log,
         counter.place_order,
         counter.open_session,
+        DRAWS,
         _defects(missing_email_share=0.1, blank_first_name_share=0.2),
     )
     for i in range(4000):
-        customers.sign_up(env, NewCustomer(i, f"w{i}", 0, None))
+        customers.sign_up(env, NewCustomer(i, f"w{i}", 0, None, i))
     ev = log.drain()["signed_up"]
     first, email = np.array(ev["first_name"]), np.array(ev["email"], dtype=object)
     assert (first == "").mean() == pytest.approx(0.2, abs=0.02)
@@ -139,7 +145,7 @@ def test_without_a_noise_floor_every_sign_up_is_complete(env):
     counter, log = _Counter(), EventLog()
     customers = _customers(env, {}, counter, log)
     for i in range(500):
-        customers.sign_up(env, NewCustomer(i, f"w{i}", 0, None))
+        customers.sign_up(env, NewCustomer(i, f"w{i}", 0, None, i))
     ev = log.drain()["signed_up"]
     assert "" not in ev["first_name"] and None not in ev["email"]
 

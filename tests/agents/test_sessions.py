@@ -13,6 +13,8 @@ from jaffle_sim.events import ORGANIC, PLATFORMS, EventLog
 from jaffle_sim.simulation.scenario import Scenario
 
 SCENARIO = Scenario.default()
+# A customer's own draws for its sessions (`SessionDesk.draw`, from a generator of its own).
+ROWS = iter(np.random.default_rng(9).random((10_000, 3)).tolist())
 
 
 def desk_with_ads(deliver: bool = True) -> tuple[SessionDesk, EventLog]:
@@ -28,15 +30,19 @@ def desk_with_ads(deliver: bool = True) -> tuple[SessionDesk, EventLog]:
         if deliver:
             platform.deliver(0, 1.0, 1.0)
     log.drain()
-    return SessionDesk(platforms, SCENARIO.traffic, np.random.default_rng(9), log), log
+    return SessionDesk(platforms, SCENARIO.traffic, log), log
 
 
 def test_session_ids_count_up_per_platform():
     desk, _ = desk_with_ads()
     assert desk.number("website", 3) == ["w1", "w2", "w3"]
     assert desk.number("app", 2) == ["a1", "a2"]
-    assert desk.open(10 * HOUR, 5, 1, "google") == "w4"  # google traffic is website traffic
-    assert desk.open(11 * HOUR, 5, 1, "instagram") == "a3"  # instagram traffic is app traffic
+    assert (
+        desk.open(10 * HOUR, 5, 1, "google", next(ROWS)) == "w4"
+    )  # google traffic is website traffic
+    assert (
+        desk.open(11 * HOUR, 5, 1, "instagram", next(ROWS)) == "a3"
+    )  # instagram traffic is app traffic
     assert desk.number("website", 1) == ["w5"]
 
 
@@ -44,7 +50,7 @@ def test_a_customer_session_through_a_platform_is_a_click_on_a_running_ad():
     desk, log = desk_with_ads()
     running = {name: set(p.ad_ids) for name, p in desk.platforms.items()}
     for i in range(300):
-        desk.open(8 * HOUR + i * MINUTE, 7, 2, PLATFORMS[i % 3])
+        desk.open(8 * HOUR + i * MINUTE, 7, 2, PLATFORMS[i % 3], next(ROWS))
     ev = log.drain()
     s, clicks = ev["session"], ev["click"]
     assert len(s["session_id"]) == 300 and clicks["session_id"] == s["session_id"]
@@ -58,8 +64,8 @@ def test_a_customer_session_through_a_platform_is_a_click_on_a_running_ad():
 
 def test_a_platform_without_ads_today_sends_the_session_organic():
     desk, log = desk_with_ads(deliver=False)  # nothing delivered: no ad runs today
-    desk.open(DAY + HOUR, 7, 2, "facebook")
-    desk.open(DAY + 2 * HOUR, 7, 2, ORGANIC)
+    desk.open(DAY + HOUR, 7, 2, "facebook", next(ROWS))
+    desk.open(DAY + 2 * HOUR, 7, 2, ORGANIC, next(ROWS))
     ev = log.drain()
     assert ev["session"]["utm_source"] == [None, None]
     assert ev["session"]["ad_id"] == [None, None]

@@ -16,11 +16,17 @@ from jaffle_sim.simulation.scenario import Scenario
 SCENARIO = Scenario.default()
 
 
+def own(shop: Shop, seed: int, n: int = 5000):
+    """Rows of the shop's draws for orders of one customer (a generator of its own)."""
+    return iter(shop.draw(np.random.default_rng(seed), n).tolist())
+
+
 def test_shop_payments_sum_to_amount_and_statuses_follow_in_order():
     log = EventLog()
-    shop = Shop(SCENARIO.shop, np.random.default_rng(1), log)
+    shop = Shop(SCENARIO.shop, log)
+    rows = own(shop, 1)
     for i in range(3000):
-        shop.place_order(i * 60.0, customer_id=1, session_id="w1", first=False)
+        shop.place_order(i * 60.0, customer_id=1, session_id="w1", first=False, own=next(rows))
     for day in range(60):
         shop.close_day(day)
     ev = log.drain()
@@ -59,8 +65,9 @@ def test_shop_payments_sum_to_amount_and_statuses_follow_in_order():
 
 def test_shop_records_status_changes_on_the_day_they_happen():
     log = EventLog()
-    shop = Shop(SCENARIO.shop, np.random.default_rng(2), log)
-    shop.place_order(10 * HOUR, 1, "w1", True)
+    shop = Shop(SCENARIO.shop, log)
+    rows = own(shop, 2)
+    shop.place_order(10 * HOUR, 1, "w1", True, next(rows))
     statuses = []
     for day in range(30):
         shop.close_day(day)
@@ -83,9 +90,10 @@ def _defects(**shares):
 
 def test_orders_covered_by_a_coupon_pay_nothing_and_still_sum_to_their_amount():
     log = EventLog()
-    shop = Shop(SCENARIO.shop, np.random.default_rng(1), log, _defects(zero_amount_order_share=0.1))
+    shop = Shop(SCENARIO.shop, log, _defects(zero_amount_order_share=0.1))
+    rows = own(shop, 1)
     for i in range(5000):
-        shop.place_order(i * 60.0, customer_id=1, session_id="w1", first=False)
+        shop.place_order(i * 60.0, customer_id=1, session_id="w1", first=False, own=next(rows))
     ev = log.drain()
     orders, pays = ev["order_placed"], ev["payment_made"]
     amount = dict(zip(orders["order_id"], orders["total_cents"]))
@@ -101,10 +109,11 @@ def test_orders_covered_by_a_coupon_pay_nothing_and_still_sum_to_their_amount():
 
 def test_a_late_order_arrives_with_the_next_days_file_and_its_payments_with_it():
     log = EventLog()
-    shop = Shop(SCENARIO.shop, np.random.default_rng(1), log, _defects(late_order_share=0.2))
+    shop = Shop(SCENARIO.shop, log, _defects(late_order_share=0.2))
+    rows = own(shop, 1)
     at = np.random.default_rng(2).uniform(0, 20 * DAY, 5000)
     for t in np.sort(at):
-        shop.place_order(float(t), customer_id=1, session_id="w1", first=False)
+        shop.place_order(float(t), customer_id=1, session_id="w1", first=False, own=next(rows))
     ev = log.drain()
     orders, pays = ev["order_placed"], ev["payment_made"]
     delay = np.asarray(orders["delivery_delay_seconds"])
@@ -124,9 +133,10 @@ def test_the_floor_leaves_the_shops_own_draws_alone():
     runs = []
     for defects in (None, _defects(zero_amount_order_share=0.3, late_order_share=0.3)):
         log = EventLog()
-        shop = Shop(SCENARIO.shop, np.random.default_rng(3), log, defects)
+        shop = Shop(SCENARIO.shop, log, defects)
+        rows = own(shop, 3)
         for i in range(500):
-            shop.place_order(i * 600.0, customer_id=1, session_id="w1", first=False)
+            shop.place_order(i * 600.0, customer_id=1, session_id="w1", first=False, own=next(rows))
         for day in range(30):
             shop.close_day(day)
         runs.append(log.drain())

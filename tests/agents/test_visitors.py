@@ -44,7 +44,7 @@ def run_journeys(env, changes, days, seed=11):
     }
     for platform in platforms.values():
         platform.warm_start()
-    desk = SessionDesk(platforms, s.traffic, np.random.default_rng([seed, 10]), log)
+    desk = SessionDesk(platforms, s.traffic, log)
     customers = Customers(
         s.customers,
         s.journey.order_timing,
@@ -52,10 +52,12 @@ def run_journeys(env, changes, days, seed=11):
         s.demand.weekly,
         0,
         np.random.default_rng([seed, 11]),
-        lambda: ("Ada", "Lovelace"),
+        seed,
+        lambda u, v: ("Ada", "Lovelace"),
         log,
-        lambda at, customer, session, first: 0,
+        lambda at, customer, session, first, own: 0,
         desk.open,
+        {"order": lambda g, n: g.random(n), "session": desk.draw},
     )
     visitors = Visitors(
         s.traffic,

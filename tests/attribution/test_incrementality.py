@@ -16,7 +16,6 @@ from jaffle_sim.attribution.compare import score_events
 from jaffle_sim.attribution.incrementality import (
     effect,
     incrementality,
-    independent_effect,
     replication_seeds,
     run_world,
     switched_off,
@@ -113,9 +112,12 @@ def test_common_random_numbers_make_the_difference_far_less_noisy() -> None:
     crn, independent = [], []
     for seed in replication_seeds(11, 5):
         world = run_world(SMALL, calendar, seed)
-        crn.append(effect(world, run_world(off, calendar, seed), "google").signups)
-        other = run_world(off, calendar, seed + 1)
-        independent.append(independent_effect(world, other, "google").signups)
-    assert np.mean(crn) > 10
-    # Measured: 0.32 (a 60-day run at full scale: see the incrementality docs).
-    assert np.std(crn, ddof=1) < 0.6 * np.std(independent, ddof=1)
+        crn.append(effect(world, run_world(off, calendar, seed), "google"))
+        independent.append(effect(world, run_world(off, calendar, seed + 1), "google"))
+    assert np.mean([e.signups for e in crn]) > 10
+    # Measured (benchmarks/crn_noise.py --days 10 --scale 0.3 --replications 5 --seed 11): 0.32,
+    # 0.36 and 0.41; with a stream shared by all customers orders and revenue give 1.1 and 0.9.
+    for name in ("signups", "orders", "revenue_cents"):
+        a = np.std([getattr(e, name) for e in crn], ddof=1)
+        b = np.std([getattr(e, name) for e in independent], ddof=1)
+        assert a < 0.6 * b, (name, a / b)
