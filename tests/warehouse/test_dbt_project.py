@@ -507,6 +507,42 @@ def test_row_checks_of_later_days_look_at_the_new_rows_only(tmp_path: Path) -> N
 
 
 @pytest.mark.slow
+def test_session_checks_of_later_days_look_at_the_new_sessions_only(tmp_path: Path) -> None:
+    """With var tests_since, a bad session of an earlier day is not reported again, a bad one of
+    the new day is, and so is one without a start; uniqueness still spans every day."""
+    out = make_run_folder(tmp_path)
+    sessions = out / "seeds" / "sessions"
+    since = {"simulated_now": NOW, "tests_since": "2024-01-03 00:00:00"}
+    with open(sessions / "stg_website_sessions.csv", "a") as fh:
+        fh.write('"w8",,"2024-01-01 09:00:00","2024-01-01 08:50:00",,,600\n')  # ends first
+    with DbtRunner.for_run_folder(out) as runner:
+        manifest = runner.parse(since)
+        every_row = runner.build(select=training(out), vars={"simulated_now": NOW})
+        new_rows = runner.build(select=training(out), vars=since)
+        with open(sessions / "stg_app_sessions.csv", "a") as fh:
+            fh.write('"a8",,"2024-01-04 09:00:00","2024-01-04 08:50:00",,,700\n')
+            fh.write('"a9",,,"2024-01-04 08:50:00","tiktok","t1",700\n')  # no start
+        new_bad = runner.build(select=training(out), vars=since)
+    (merged,) = [n for n in manifest.nodes.values() if n.name == "stg_sessions_column_checks"]
+    checks = {c["name"]: c for c in merged.test_metadata.kwargs["checks"]}
+    assert "where" not in checks["unique_stg_sessions_session_id"]
+
+    def failing(built: DbtResult) -> dict[str, int | None]:
+        return {n.name: n.failures for n in built.failed if n.name in checks}
+
+    ended = "expression_is_true_stg_sessions_ended_at__ended_at_started_at"
+    assert failing(every_row) == {ended: 1}
+    assert failing(new_rows) == {}
+    assert failing(new_bad) == {
+        ended: 1,  # a8 only: w8 is not reported again
+        "not_null_stg_sessions_started_at": 1,
+        "accepted_values_stg_sessions_utm_source__google__facebook__instagram": 1,
+        "app_sessions_come_from_facebook_or_instagram": 1,
+        "relationships_stg_sessions_ad_id__ad_id__ref_stg_ads_": 1,
+    }
+
+
+@pytest.mark.slow
 def test_a_seed_that_cannot_load_leaves_its_models_skipped(tmp_path: Path) -> None:
     out = make_run_folder(tmp_path)
     with open(out / "seeds" / "training" / "raw_orders_training.csv", "a") as fh:
