@@ -309,10 +309,32 @@ def test_attribution_weights_sum_to_the_number_of_conversions(warehouse: Path) -
 
 
 @pytest.mark.slow
+def test_a_column_name_means_one_thing_in_every_model(warehouse: Path) -> None:
+    """`site` is where a session took place (app or website), `utm_source` and `channel` name
+    ad platforms; no model has a column called `platform`, which the event log keeps for ad
+    platforms."""
+    columns = query(
+        warehouse,
+        "select table_name, column_name from information_schema.columns "
+        "where table_schema = 'main'",
+    )
+    assert not [c for c in columns if "platform" in c[1]]
+    sites = [(t, c) for t, c in columns if c == "site" or c.endswith("_site")]
+    assert {t for t, _ in sites} >= {"stg_sessions", "sessions", "customers", "attribution_truth"}
+    for table, column in sites:
+        values = {v for (v,) in query(warehouse, f"select distinct {column} from main.{table}")}
+        assert values - {None} <= {"app", "website"} and values - {None}, (table, column)
+    for table, column in columns:
+        if column in ("utm_source", "channel"):
+            values = {v for (v,) in query(warehouse, f"select distinct {column} from main.{table}")}
+            assert not values & {"app", "website"}, (table, column)
+
+
+@pytest.mark.slow
 def test_attribution_truth_joins_the_sessions_and_sums_to_one(warehouse: Path) -> None:
     truth = query(
         warehouse,
-        "select touch_id, session_id, platform, channel, touch_count, is_last_touch, credit "
+        "select touch_id, session_id, site, channel, touch_count, is_last_touch, credit "
         "from main.attribution_truth where customer_id = 2 order by touch_number",
     )
     assert truth == [
