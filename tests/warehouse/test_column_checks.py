@@ -82,21 +82,25 @@ def probe_yml() -> str:
     return yaml.safe_dump({"models": [{"name": "check_probe", "data_tests": tests}]})
 
 
-@pytest.fixture(scope="module")
-def probe(tmp_path_factory: pytest.TempPathFactory) -> tuple[DbtResult, DbtResult]:
-    """The probe's tests over every row and from 2024-01-03 on (var tests_since)."""
-    out = tmp_path_factory.mktemp("probe")
+def build_probe(out: Path, **runner: Any) -> tuple[DbtResult, DbtResult]:
+    """The probe's tests over every row and from 2024-01-03 on (var tests_since), built in the
+    run folder `out` (`runner`: the warehouse, as for DbtRunner.for_run_folder)."""
     shutil.copytree(FIXTURE_SEEDS, out / "seeds")
-    with DbtRunner.for_run_folder(out) as runner:
-        marts = runner.project_dir / "models" / "marts"
+    with DbtRunner.for_run_folder(out, **runner) as dbt:
+        marts = dbt.project_dir / "models" / "marts"
         (marts / "check_probe.sql").write_text(PROBE_SQL)
         (marts / "_check_probe.yml").write_text(probe_yml())
-        every_row = runner.build(select="check_probe", vars={"simulated_now": NOW})
-        since = runner.build(
+        every_row = dbt.build(select="check_probe", vars={"simulated_now": NOW})
+        since = dbt.build(
             select="check_probe",
             vars={"simulated_now": NOW, "tests_since": "2024-01-03 00:00:00"},
         )
     return every_row, since
+
+
+@pytest.fixture(scope="module")
+def probe(tmp_path_factory: pytest.TempPathFactory) -> tuple[DbtResult, DbtResult]:
+    return build_probe(tmp_path_factory.mktemp("probe"))
 
 
 def outcome(result: DbtResult, name: str) -> tuple[str, int | None]:

@@ -309,10 +309,32 @@ def test_attribution_weights_sum_to_the_number_of_conversions(warehouse: Path) -
 
 
 @pytest.mark.slow
+def test_a_column_name_means_one_thing_in_every_model(warehouse: Path) -> None:
+    """`site` is where a session took place (app or website), `utm_source` and `channel` name
+    ad platforms; no model has a column called `platform`, which the event log keeps for ad
+    platforms."""
+    columns = query(
+        warehouse,
+        "select table_name, column_name from information_schema.columns "
+        "where table_schema = 'main'",
+    )
+    assert not [c for c in columns if "platform" in c[1]]
+    sites = [(t, c) for t, c in columns if c == "site" or c.endswith("_site")]
+    assert {t for t, _ in sites} >= {"stg_sessions", "sessions", "customers", "attribution_truth"}
+    for table, column in sites:
+        values = {v for (v,) in query(warehouse, f"select distinct {column} from main.{table}")}
+        assert values - {None} <= {"app", "website"} and values - {None}, (table, column)
+    for table, column in columns:
+        if column in ("utm_source", "channel"):
+            values = {v for (v,) in query(warehouse, f"select distinct {column} from main.{table}")}
+            assert not values & {"app", "website"}, (table, column)
+
+
+@pytest.mark.slow
 def test_attribution_truth_joins_the_sessions_and_sums_to_one(warehouse: Path) -> None:
     truth = query(
         warehouse,
-        "select touch_id, session_id, platform, channel, touch_count, is_last_touch, credit "
+        "select touch_id, session_id, site, channel, touch_count, is_last_touch, credit "
         "from main.attribution_truth where customer_id = 2 order by touch_number",
     )
     assert truth == [
@@ -504,6 +526,42 @@ def test_row_checks_of_later_days_look_at_the_new_rows_only(tmp_path: Path) -> N
     # the window does not reach the checks of keys or of the date column itself
     assert new_rows.node("not_null_stg_ads_ad_date").status == "pass"
     assert new_rows.reused_manifest  # the var only changes what the tests read
+
+
+@pytest.mark.slow
+def test_session_checks_of_later_days_look_at_the_new_sessions_only(tmp_path: Path) -> None:
+    """With var tests_since, a bad session of an earlier day is not reported again, a bad one of
+    the new day is, and so is one without a start; uniqueness still spans every day."""
+    out = make_run_folder(tmp_path)
+    sessions = out / "seeds" / "sessions"
+    since = {"simulated_now": NOW, "tests_since": "2024-01-03 00:00:00"}
+    with open(sessions / "stg_website_sessions.csv", "a") as fh:
+        fh.write('"w8",,"2024-01-01 09:00:00","2024-01-01 08:50:00",,,600\n')  # ends first
+    with DbtRunner.for_run_folder(out) as runner:
+        manifest = runner.parse(since)
+        every_row = runner.build(select=training(out), vars={"simulated_now": NOW})
+        new_rows = runner.build(select=training(out), vars=since)
+        with open(sessions / "stg_app_sessions.csv", "a") as fh:
+            fh.write('"a8",,"2024-01-04 09:00:00","2024-01-04 08:50:00",,,700\n')
+            fh.write('"a9",,,"2024-01-04 08:50:00","tiktok","t1",700\n')  # no start
+        new_bad = runner.build(select=training(out), vars=since)
+    (merged,) = [n for n in manifest.nodes.values() if n.name == "stg_sessions_column_checks"]
+    checks = {c["name"]: c for c in merged.test_metadata.kwargs["checks"]}
+    assert "where" not in checks["unique_stg_sessions_session_id"]
+
+    def failing(built: DbtResult) -> dict[str, int | None]:
+        return {n.name: n.failures for n in built.failed if n.name in checks}
+
+    ended = "expression_is_true_stg_sessions_ended_at__ended_at_started_at"
+    assert failing(every_row) == {ended: 1}
+    assert failing(new_rows) == {}
+    assert failing(new_bad) == {
+        ended: 1,  # a8 only: w8 is not reported again
+        "not_null_stg_sessions_started_at": 1,
+        "accepted_values_stg_sessions_utm_source__google__facebook__instagram": 1,
+        "app_sessions_come_from_facebook_or_instagram": 1,
+        "relationships_stg_sessions_ad_id__ad_id__ref_stg_ads_": 1,
+    }
 
 
 @pytest.mark.slow

@@ -7,12 +7,15 @@ folder or the terminal."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from jaffle_sim.cli import main
+from jaffle_sim.warehouse.dbt_runner import DbtRunner
+from jaffle_sim.warehouse.results import DbtResult, NodeResult
 
 from .conftest import PostgresServer
 
@@ -33,6 +36,10 @@ def nodes(out: Path, key: str = "dbt") -> list[dict[str, Any]]:
         for phase in day[key]["phases"]
         for node in phase["nodes"]
     ]
+
+
+def untimed(node: NodeResult) -> NodeResult:
+    return replace(node, execution_time=0.0)
 
 
 def files_containing(root: Path, secret: str) -> list[str]:
@@ -153,3 +160,64 @@ def test_parquet_loading_needs_duckdb(
     assert code == 2 and len(err.strip().splitlines()) == 1
     assert "target 'pg' is postgres: --load parquet needs a DuckDB warehouse" in err
     assert not out.exists()
+
+
+def test_a_failing_merged_check_is_reported_per_check_as_on_duckdb(
+    postgres: PostgresServer, tmp_path: Path
+) -> None:
+    from .test_column_checks import CASES, build_probe, outcome
+
+    profiles = tmp_path / "profiles"
+    postgres.write_profiles(profiles, postgres.new_database("jaffle_checks"))
+    on_pg = build_probe(tmp_path / "pg", profiles_dir=profiles, target="pg")
+    on_duck = build_probe(tmp_path / "duck")
+    every_row, since = on_pg
+    for pg, duck in zip(on_pg, on_duck, strict=True):
+        for i in range(len(CASES)):
+            merged, own = pg.node(f"merged_{i}"), pg.node(f"own_{i}")
+            assert (merged.status, merged.failures) == (own.status, own.failures), merged
+            assert untimed(merged) == untimed(duck.node(f"merged_{i}"))
+    # the failing rows were read back from PostgreSQL: one check fails among passing ones
+    assert outcome(every_row, "merged_0") == ("fail", 2)
+    assert every_row.node("merged_0").message == "Got 2 results, configured to fail if != 0"
+    assert outcome(since, "merged_8") == ("pass", 0)
+    assert every_row.invocations == 2
+    assert not [n for n in every_row.nodes if n.name == "probe_column_checks"]
+
+
+def broken_day(out: Path, **warehouse: Any) -> DbtResult:
+    """The training build of the fixture day with a payment of a missing order and a duplicate
+    order id: one check fails in each of two column_checks tests."""
+    from .test_dbt_project import NOW, make_run_folder, training
+
+    seeds = make_run_folder(out) / "seeds" / "training"
+    with open(seeds / "raw_payments_training.csv", "a") as fh:
+        fh.write('8,99,"credit_card",700\n')
+    with open(seeds / "raw_orders_training.csv", "a") as fh:
+        fh.write('5,2,"2024-01-04 11:00:00","completed"\n')
+    with DbtRunner.for_run_folder(out, **warehouse) as runner:
+        return runner.build(select=training(out), vars={"simulated_now": NOW})
+
+
+def test_failing_checks_of_the_project_read_like_duckdbs(
+    postgres: PostgresServer, tmp_path: Path
+) -> None:
+    profiles = tmp_path / "profiles"
+    postgres.write_profiles(profiles, postgres.new_database("jaffle_broken"))
+    on_pg = broken_day(tmp_path / "pg", profiles_dir=profiles, target="pg")
+    on_duck = broken_day(tmp_path / "duck")
+    # every node ends the same way, and every test with the same message (a seed's or a
+    # model's message is the warehouse's own answer, e.g. CREATE VIEW or OK)
+    outcomes = [
+        {
+            n.unique_id: untimed(n if n.resource_type == "test" else replace(n, message=None))
+            for n in r.nodes
+        }
+        for r in (on_pg, on_duck)
+    ]
+    assert outcomes[0] == outcomes[1]
+    assert on_pg.node("stg_orders_order_id_unique").failures == 1
+    assert on_pg.node("stg_payments_order_id_relationships").failures == 1
+    assert on_pg.node("stg_orders_order_id_not_null").status == "pass"
+    assert {n.status for n in on_pg.nodes if n.resource_type == "model"} == {"success"}
+    assert on_pg.invocations == on_duck.invocations == 4

@@ -49,7 +49,7 @@ final as (
         counted.converted_at,
         counted.session_id,
         sessions.started_at as session_started_at,
-        sessions.platform,
+        sessions.site,
         {{ session_channel('counted.utm_source') }} as channel,
         counted.utm_source,
         counted.ad_id,

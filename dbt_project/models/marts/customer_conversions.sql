@@ -29,7 +29,7 @@ final as (
         last_touches.session_id is not null as is_attributed,
         last_touches.session_id,
         last_touches.session_started_at,
-        last_touches.platform,
+        last_touches.site,
         coalesce(last_touches.channel, 'unattributed') as channel,
         last_touches.utm_source,
         last_touches.utm_medium,

@@ -51,7 +51,7 @@ acquisition as (
     select
         customer_id,
         session_id as acquisition_session_id,
-        platform as acquisition_platform,
+        site as acquisition_site,
         channel as acquisition_channel
 
     from conversions
@@ -66,7 +66,7 @@ signup_sessions as (
     select
         signups.customer_id,
         sessions.session_id,
-        sessions.platform,
+        sessions.site,
         sessions.channel,
         row_number() over (
             partition by signups.customer_id
@@ -89,7 +89,7 @@ final as (
         signups.email,
         signups.signup_at,
         signup_sessions.session_id as signup_session_id,
-        signup_sessions.platform as signup_platform,
+        signup_sessions.site as signup_site,
         signup_sessions.channel as signup_channel,
         order_summary.first_order_at,
         order_summary.most_recent_order_at,
@@ -102,7 +102,7 @@ final as (
         coalesce(order_summary.lifetime_value_cents, 0) as lifetime_value_cents,
         {{ cents_to_dollars('coalesce(order_summary.lifetime_value_cents, 0)') }} as lifetime_value,
         acquisition.acquisition_session_id,
-        acquisition.acquisition_platform,
+        acquisition.acquisition_site,
         acquisition.acquisition_channel,
         {{ dbt.datediff('order_summary.most_recent_order_at', simulated_now(), 'day') }}
             as days_since_last_order

@@ -39,7 +39,7 @@ final as (
 
     select
         stitched.session_id,
-        stitched.platform,
+        stitched.site,
         stitched.visitor_id,
         stitched.stitched_customer_id as customer_id,
         stitched.customer_id as recorded_customer_id,

@@ -23,10 +23,10 @@ app_source as (
 
 unioned as (
 
-    {% for platform, relation in [('website', 'website_source'), ('app', 'app_source')] %}
+    {% for site, relation in [('website', 'website_source'), ('app', 'app_source')] %}
     select
         session_id,
-        '{{ platform }}' as platform,
+        '{{ site }}' as site,
         visitor_id,
         customer_id,
         started_at,
@@ -44,7 +44,7 @@ renamed as (
 
     select
         session_id,
-        platform,
+        site,
         {{ dbt.safe_cast('visitor_id', api.Column.translate_type('integer')) }} as visitor_id,
         {{ dbt.safe_cast('customer_id', api.Column.translate_type('integer')) }} as customer_id,
         {{ dbt.safe_cast('started_at', dbt.type_timestamp()) }} as started_at,
@@ -60,7 +60,7 @@ deduplicated as (
 
     {{ keep_first_row(
         'renamed',
-        columns=['session_id', 'platform', 'visitor_id', 'customer_id', 'started_at',
+        columns=['session_id', 'site', 'visitor_id', 'customer_id', 'started_at',
                  'ended_at', 'utm_source', 'ad_id'],
         partition_by='session_id',
         order_by='started_at, ended_at'
