@@ -24,7 +24,7 @@ _BY_KIND: dict[str, tuple[str, ...]] = {
     "volume_drop": ("orders_volume", "payments_volume"),
     "customers_without_signup": ("signups_volume",),
     "freshness_gap": ("orders_freshness", "orders_volume", "payments_volume"),
-    "schema_change": ("orders_order_id_nulls", "orders_schema", "payments_volume"),
+    "schema_change": ("raw_orders_schema", "orders_order_id_nulls", "payments_volume"),
 }
 
 #: Kind -> the names of the Elementary tests that can catch it.

@@ -7,7 +7,8 @@
         {{ edr_view_orders(ref('monitored_orders')) }}
 
     Payments need no column of their own: edr_payments selects the monitored
-    rows as they are. Staged into the project's macros/elementary with the
+    rows as they are. edr_raw_orders and edr_validation_raw_orders are the raw
+    orders as loaded (edr_view_raw), before staging converts their types. Staged into the project's macros/elementary with the
     models (jaffle_sim/warehouse/elementary.py).
 #}
 
@@ -84,4 +85,27 @@ select
 from signups
 left join customers
     on customers.customer_id = signups.customer_id
+{%- endmacro %}
+
+
+{#- The raw table `raw` (source, loaded from the seed `seed`) as loaded, for a schema monitor: its columns with the types the load gave them, integers widened to bigint and timestamps to timestamp so that a table typed by dbt seed and one read from Parquet (--load parquet) look the same. -#}
+{% macro edr_view_raw(raw, seed) -%}
+{{ jaffle_sim.depends_on_seed(seed) }}
+{%- set columns = jaffle_sim.relation_column_types(raw) if execute else [] %}
+select
+{%- for name, dtype in columns %}
+    {% set family = jaffle_sim.type_family(dtype) -%}
+    {%- if family == 'integer' -%}
+    cast({{ adapter.quote(name) }} as bigint) as {{ adapter.quote(name) }}
+    {%- elif family == 'timestamp' -%}
+    cast({{ adapter.quote(name) }} as {{ dbt.type_timestamp() }}) as {{ adapter.quote(name) }}
+    {%- else -%}
+    {{ adapter.quote(name) }}
+    {%- endif -%}
+    {{ "," if not loop.last }}
+{%- else %}
+    *
+{%- endfor %}
+
+from {{ raw }}
 {%- endmacro %}
