@@ -88,7 +88,7 @@ left join customers
 {%- endmacro %}
 
 
-{#- The raw table `raw` (source, loaded from the seed `seed`) as loaded, for a schema monitor: its columns with the types the load gave them, integers widened to bigint and timestamps to timestamp so that a table typed by dbt seed and one read from Parquet (--load parquet) look the same. -#}
+{#- The raw table `raw` (source, loaded from the seed `seed`) as loaded, for a schema monitor: each column in one type per family of the type the load gave it (integers as bigint, timestamps as timestamp, text as varchar), so that loads spelling a family differently (dbt seed, Parquet with --load parquet, PostgreSQL's text) look the same. -#}
 {% macro edr_view_raw(raw, seed) -%}
 {{ jaffle_sim.depends_on_seed(seed) }}
 {%- set columns = jaffle_sim.relation_column_types(raw) if execute else [] %}
@@ -99,6 +99,8 @@ select
     cast({{ adapter.quote(name) }} as bigint) as {{ adapter.quote(name) }}
     {%- elif family == 'timestamp' -%}
     cast({{ adapter.quote(name) }} as {{ dbt.type_timestamp() }}) as {{ adapter.quote(name) }}
+    {%- elif family == 'text' -%}
+    cast({{ adapter.quote(name) }} as varchar) as {{ adapter.quote(name) }}
     {%- else -%}
     {{ adapter.quote(name) }}
     {%- endif -%}
