@@ -9,7 +9,7 @@ from __future__ import annotations
 PREFIX = "elementary_validation_"
 
 _BY_KIND: dict[str, tuple[str, ...]] = {
-    "invalid_status": (),  # no monitor: a status mix by order day drifts with the orders' age
+    "invalid_status": ("orders_status_known",),
     "hour_shift": ("orders_hour_average",),
     "zero_amounts": ("payments_amount_zeros", "payments_amount_average"),
     "amount_shift": ("payments_amount_average",),
@@ -22,9 +22,9 @@ _BY_KIND: dict[str, tuple[str, ...]] = {
     "volume_spike": ("orders_volume", "payments_volume"),
     "orphan_signups": ("signups_customer_found", "signups_volume"),
     "volume_drop": ("orders_volume", "payments_volume"),
-    "customers_without_signup": ("signups_volume",),
+    "customers_without_signup": ("customers_signup_found", "signups_volume"),
     "freshness_gap": ("orders_freshness", "orders_volume", "payments_volume"),
-    "schema_change": ("orders_order_id_nulls", "orders_schema", "payments_volume"),
+    "schema_change": ("raw_orders_schema", "orders_order_id_nulls", "payments_volume"),
 }
 
 #: Kind -> the names of the Elementary tests that can catch it.

@@ -9,8 +9,9 @@ training days (clean data).
 In a run made with ``--elementary`` the validation flavour's Elementary tests are scored apart
 (`Score.elementary`): an anomaly is caught by one of the tests that can see its kind
 (:data:`~jaffle_sim.validation.elementary_monitors.ELEMENTARY_TESTS`) when that test failed and,
-where Elementary recorded the days it flagged (the anomalous buckets of its last result, read from
-the run's embedded warehouse), flagged a day the anomaly was planted on.
+where Elementary recorded the days it flagged (the anomalous buckets of its failed results, read
+from the run's embedded warehouse), flagged a day the anomaly was planted on; a failed result
+without buckets (a schema change) counts on its own.
 """
 
 from __future__ import annotations
@@ -173,7 +174,7 @@ def score_run(root: Path) -> Score:
         caught = [
             t
             for t in ELEMENTARY_TESTS.get(anomaly.kind, ())
-            if t in failed and (t not in flagged or flagged[t] & days)
+            if t in failed and (flagged is None or _flagged_on(flagged, t, days))
         ]
         elementary[anomaly.id] = caught
         explained.update(caught)
@@ -187,6 +188,15 @@ def score_run(root: Path) -> Score:
     return Score(scored, failing, false_alarms, unexplained, elementary if ran else None)
 
 
+def _flagged_on(flagged: dict[str, set[str] | None], test: str, days: set[str]) -> bool:
+    """Whether Elementary's failed results of `test` flagged one of `days` (or, without
+    buckets, failed at all)."""
+    if test not in flagged:
+        return False
+    found = flagged[test]
+    return found is None or bool(found & days)
+
+
 def _tests_run(manifest: RunManifest) -> set[str]:
     return {
         node.name
@@ -198,42 +208,42 @@ def _tests_run(manifest: RunManifest) -> set[str]:
     }
 
 
-def elementary_flags(database: Path) -> dict[str, set[str]]:
-    """Per Elementary test of the validation flavour whose last result failed, the days
-    (``YYYY-MM-DD``) of the buckets it found anomalous, read from the embedded warehouse
-    `database` (read-only). Empty when there is no such file or no Elementary results in it (a
+def elementary_flags(database: Path) -> dict[str, set[str] | None] | None:
+    """Per Elementary test of the validation flavour that failed on some run, the days
+    (``YYYY-MM-DD``) of the buckets its failed results found anomalous, or None for a test whose
+    failed results have no buckets (a schema change), read from the embedded warehouse
+    `database` (read-only). None when there is no such file or no Elementary results in it (a
     run on the user's own warehouse): each failing test then counts for every kind it can see."""
     if not database.is_file():
-        return {}
+        return None
     import duckdb  # a dependency of dbt-duckdb
 
     query = f"""
-        with latest as (
-            select id, test_name, status,
-                row_number() over (partition by test_name order by detected_at desc) as n
-            from elementary.elementary_test_results
-            where test_name like '{PREFIX}%'
-        )
-        select latest.test_name, rows.result_row
-        from latest
-        join elementary.test_result_rows as rows on rows.elementary_test_results_id = latest.id
-        where latest.n = 1 and latest.status in ('fail', 'error')
+        select results.test_name, rows.result_row
+        from elementary.elementary_test_results as results
+        left join elementary.test_result_rows as rows
+            on rows.elementary_test_results_id = results.id
+        where results.test_name like '{PREFIX}%' and results.status in ('fail', 'error')
     """
     try:
         with duckdb.connect(str(database), read_only=True) as con:
             found = con.execute(query).fetchall()
     except duckdb.Error:
-        return {}
-    flags: dict[str, set[str]] = {}
+        return None
+    days: dict[str, set[str]] = {}
+    bucketed: set[str] = set()
     for name, row in found:
+        days.setdefault(name, set())
         try:
-            data = json.loads(row)
+            data = json.loads(row) if row is not None else None
         except (TypeError, ValueError):
             continue
         start = data.get("bucket_start") if isinstance(data, dict) else None
-        if data.get("is_anomalous") and isinstance(start, str):
-            flags.setdefault(name, set()).add(start[:10])
-    return flags
+        if isinstance(data, dict) and isinstance(start, str):
+            bucketed.add(name)
+            if data.get("is_anomalous"):
+                days[name].add(start[:10])
+    return {name: (flagged if name in bucketed else None) for name, flagged in days.items()}
 
 
 def record_score(root: Path, score: Score) -> None:

@@ -35,6 +35,7 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from jaffle_sim.events import STATUSES
 from jaffle_sim.settings import BadInput
 from jaffle_sim.warehouse.dbt_errors import DbtError
 from jaffle_sim.warehouse.dbt_project import bundled_project_dir
@@ -161,6 +162,7 @@ def stage_elementary(project: Path, packages: Path, bundled: Path) -> None:
             "backfill_days": 1,
             "anomaly_sensitivity": ANOMALY_SENSITIVITY,
             "test_sample_row_count": 50,  # every day of a validation window is recorded
+            "order_statuses": list(STATUSES),  # what edr_*orders call a known status
         }
     )
     config_path.write_text(

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from jaffle_sim.cli import main
+from jaffle_sim.events import STATUSES
 from jaffle_sim.validation.elementary_monitors import ELEMENTARY_TESTS, PREFIX
 from jaffle_sim.validation.kinds import KINDS
 from jaffle_sim.warehouse import elementary
@@ -118,6 +119,7 @@ def test_staging_adds_packages_monitors_and_settings(tmp_path: Path) -> None:
     flag = "require_explicit_package_overrides_for_builtin_materializations"
     assert config["flags"][flag] is False
     assert config["name"] == "jaffle_sim" and "jaffle_sim" in config["models"]
+    assert config["vars"]["order_statuses"] == list(STATUSES)
 
 
 def test_window_vars_follow_simulated_time() -> None:
