@@ -144,14 +144,14 @@ def test_the_attribution_truth_mart_is_its_seed_and_sums_to_one(run_out: Path) -
     seed = pd.read_csv(run_out / "seeds/attribution/raw_attribution_truth.csv")
     mart = query(
         run_out,
-        "select customer_id, touch_number, session_id, platform, credit from attribution_truth",
+        "select customer_id, touch_number, session_id, site, credit from attribution_truth",
     )
     assert len(mart) == len(seed) > 10
     sums = mart.groupby("customer_id").credit.sum()
     assert len(sums) == seed.customer_id.nunique()
     assert sums.to_numpy() == pytest.approx(1.0, abs=1e-9)
     # every touch with a session found it in the sessions mart
-    assert mart.platform.notna().sum() == seed.session_id.notna().sum()
+    assert mart.site.notna().sum() == seed.session_id.notna().sum()
     # its tests ran and passed on every day
     for day in manifest(run_out)["daily"]:
         names = {
