@@ -16,7 +16,8 @@ anomalies of the validation flavour lie far above these rates):
 Every share is a probability per entity (sign-up, order, session) and may be 0. Each defect is
 drawn from its own random stream, one draw per entity whatever the share, so changing one share
 never moves another defect or any other behaviour. The defects of a sign-up or an order are drawn
-from the customer's own numbers (`agents.own_draws`), those of sessions from the defect's stream.
+from the customer's own numbers (`agents.own_draws`), those of sessions from a hash of the
+session's own times keyed by the defect's stream.
 """
 
 from __future__ import annotations
@@ -63,7 +64,7 @@ class Defects:
         self._zero = Buffered(rng["zero_amount_order"].random)
         late = rng["late_order"]
         self._late = Buffered(lambda n: np.stack([late.random(n), _hours(q, late, n)], axis=1))
-        self._duplicate = rng["duplicate_session"]
+        self._duplicate_key = np.uint64(rng["duplicate_session"].integers(0, 2**63))
 
     def blank_first_name(self, u: float | None = None) -> bool:
         """Whether a sign-up's first name was left blank (`u`: the sign-up's own uniform; None:
@@ -84,13 +85,49 @@ class Defects:
         next_midnight = (at // DAY + 1) * DAY
         return int(next_midnight + min(hours, 24.0) * HOUR) - at
 
-    def duplicated(self, n: int) -> np.ndarray:
-        """Which of `n` sessions are delivered twice."""
-        return self._duplicate.random(n) < self.quality.duplicate_session_share
+    def duplicated(self, started_at: Column, ended_at: Column) -> np.ndarray:
+        """Which sessions (given by their start and end, seconds) are delivered twice. The
+        uniform of a session is a hash of its own times and the run's key, not the next number
+        of a shared stream: a session that happens alike in two worlds (one without a platform)
+        is duplicated alike."""
+        with np.errstate(over="ignore"):
+            z = self._duplicate_key ^ (_bits(started_at) * _GOLDEN)
+            z = _mix(z ^ _mix(_bits(ended_at)))
+        return (z >> np.uint64(11)) * 2.0**-53 < self.quality.duplicate_session_share
+
+    def duplicated_one(self, started_at: int, ended_at: int) -> bool:
+        """`duplicated` of one session, in Python integers (the same decision)."""
+        z = int(self._duplicate_key) ^ ((started_at & _MASK) * int(_GOLDEN) & _MASK)
+        z = _mix_int(z ^ _mix_int(ended_at & _MASK))
+        return (z >> 11) * 2.0**-53 < self.quality.duplicate_session_share
 
     def late_hours(self, rng: np.random.Generator, n: int) -> np.ndarray:
         """n arrival times of late rows (hours after midnight)."""
         return _hours(self.quality, rng, n)
+
+
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+
+
+def _bits(seconds: Any) -> np.ndarray:
+    """Whole seconds (before day 0 too: negative) as the 64 bits of their two's complement."""
+    return np.asarray(seconds, dtype=np.int64).astype(np.uint64)
+
+
+def _mix(z: np.ndarray) -> np.ndarray:
+    """SplitMix64's finaliser: 64 well-mixed bits of `z` (uint64, wrapping)."""
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return z ^ (z >> np.uint64(31))
+
+
+_MASK = 2**64 - 1
+
+
+def _mix_int(z: int) -> int:
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9 & _MASK
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EB & _MASK
+    return z ^ (z >> 31)
 
 
 def _hours(quality: DataQuality, rng: np.random.Generator, n: int) -> np.ndarray:
@@ -107,15 +144,16 @@ class AtLeastOnceLog(EventLog):
 
     def record(self, event: Any) -> None:
         super().record(event)
-        if type(event) is EVENT_TYPES["session"] and self.defects.duplicated(1)[0]:
+        if type(event) is EVENT_TYPES["session"] and self.defects.duplicated_one(
+            event.started_at, event.ended_at
+        ):
             super().record(event._replace(is_duplicate=True))
 
     def record_columns(self, kind: str, columns: dict[str, Column]) -> None:
         super().record_columns(kind, columns)
         if kind != "session" or not columns:
             return
-        n = len(next(iter(columns.values())))
-        idx = np.flatnonzero(self.defects.duplicated(n))
+        idx = np.flatnonzero(self.defects.duplicated(columns["started_at"], columns["ended_at"]))
         if len(idx) == 0:
             return
         copies: dict[str, Column] = {name: _take(values, idx) for name, values in columns.items()}

@@ -1,6 +1,7 @@
 """Common random numbers after the journey: with one platform switched off, every customer it
 did not bring (matched by arrival key; those of before day 0 by their number) has the same
-orders, payments, statuses and churn, in one shard and in four."""
+orders, payments, statuses, churn and later sessions (at the same times, delivered twice
+alike), in one shard and in four."""
 
 from __future__ import annotations
 
@@ -59,6 +60,12 @@ def lives(e: dict[str, pd.DataFrame], avoid: str) -> dict[tuple[str, int], tuple
     for o in e["order_placed"].sort_values("ordered_at").itertuples():
         row = (o.ordered_at, o.total_cents, o.is_first_order, o.delivery_delay_seconds)
         orders[o.customer_id].append((*row, paid[o.order_id], statuses[o.order_id]))
+    sessions: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
+    later = e["session"][e["session"].touch == 0].sort_values(["started_at", "is_duplicate"])
+    for v in later.itertuples():
+        # when and whether delivered twice (a retargeting session through `avoid` itself turns
+        # organic without it, and may land on the other site: that is the platform's effect)
+        sessions[int(v.customer_id)].append((v.started_at, v.ended_at, v.is_duplicate))
     churn = dict(zip(e["customer_churned"].customer_id, e["customer_churned"].churned_at))
     t = e["touch_credited"]
     touched = set(t.customer_id[t.utm_source == avoid])
@@ -69,7 +76,11 @@ def lives(e: dict[str, pd.DataFrame], avoid: str) -> dict[tuple[str, int], tuple
     s = e["signed_up"]
     key |= {("existing", int(c)): c for c in s.customer_id[s.session_id.isna()]}
     assert len(key) == len(s)  # arrival keys are unique
-    return {k: (tuple(orders.get(c, ())), churn.get(c)) for k, c in key.items() if c not in touched}
+    return {
+        k: (tuple(orders.get(c, ())), churn.get(c), tuple(sessions.get(c, ())))
+        for k, c in key.items()
+        if c not in touched
+    }
 
 
 @pytest.mark.parametrize("shards", [1, 4])
@@ -80,5 +91,7 @@ def test_switching_a_platform_off_leaves_every_other_customers_life_as_it_was(sh
     assert len(new) > 50 and len(world) - len(new) == SMALL.customers.existing_customers
     assert sum(len(life[0]) for life in world.values()) > 1500
     assert sum(life[1] is not None for life in world.values()) > 20
+    later = [s for life in world.values() for s in life[2]]
+    assert len(later) > 500 and any(s[-1] for s in later)  # with sessions delivered twice
     changed = [k for k, life in world.items() if without.get(k) != life]
     assert changed == []

@@ -192,7 +192,16 @@ def test_defect_rates_and_late_arrivals():
     arrival = at[delay > 0] + delay[delay > 0]
     assert (arrival // DAY == at[delay > 0] // DAY + 1).all()
     assert ((arrival % DAY) / HOUR).mean() == pytest.approx(3.0, abs=0.1)  # Uniform(0, 6)
-    assert d.duplicated(n).mean() == pytest.approx(QUALITY.duplicate_session_share, abs=0.002)
+    start = np.random.default_rng(2).integers(0, 30 * DAY, n)
+    end = start + np.random.default_rng(3).integers(60, 3600, n)
+    twice = d.duplicated(start, end)
+    assert twice.mean() == pytest.approx(QUALITY.duplicate_session_share, abs=0.002)
+    assert (d.duplicated(start, end) == twice).all()  # a session's own times decide
+    one = [d.duplicated_one(int(a), int(b)) for a, b in zip(start[:2000], end[:2000])]
+    assert one == twice[:2000].tolist()
+    before_day_0 = d.duplicated(np.array([-7200]), np.array([-7000]))[0]
+    assert before_day_0 == d.duplicated_one(-7200, -7000)
+    assert (defects(QUALITY, seed=99).duplicated(start, end) != twice).any()  # and the run's key
     assert DEFECTS.index("duplicate_session") == 3  # sub-streams are append-only
 
 
