@@ -113,6 +113,14 @@ def test_daily_published_orders_show_each_days_statuses(tmp_path):
     )
     last = log.sort_values("changed_at").groupby("order_id").status.last()
     expected = orders.set_index("id").status
+    # an order of the last day whose row arrives late, with the next day's file, is not out yet
+    placed = pd.read_parquet(
+        out / "events" / "kind=order_placed", filters=[("flavour", "==", "training")]
+    ).set_index("order_id")
+    unpublished = last.index.difference(expected.index)
+    arrives = placed.ordered_at + pd.to_timedelta(placed.delivery_delay_seconds, unit="s")
+    assert (arrives.loc[unpublished] >= pd.Timestamp("2026-03-16", tz="UTC")).all()
+    last = last.drop(unpublished)
     changed = expected.loc[last.index]
     assert (changed == last).all()
     assert (expected.drop(last.index) == "placed").all()

@@ -82,7 +82,7 @@ def zero_amounts(t: Tables, p: Params, day: dt.date, rng: np.random.Generator) -
     description="the day's payment amounts are multiplied by `factor` (a unit bug)",
 )
 def amount_shift(t: Tables, p: Params, day: dt.date, rng: np.random.Generator) -> int:
-    hit = t.payment_dates() == day
+    hit = (t.payment_dates() == day) & (t.payments["amount"] != 0)  # a 0 stays 0: not changed
     t.payments.loc[hit, "amount"] = (t.payments.loc[hit, "amount"] * p["factor"]).round()
     t.payments["amount"] = t.payments["amount"].astype("int64")
     return int(hit.sum())
