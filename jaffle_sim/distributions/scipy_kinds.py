@@ -114,6 +114,10 @@ class Scipy(Distribution):
         return getattr(stats, self.name)(*self.args, **self.kwds)
 
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        """n draws; from a source of uniforms that is not a numpy generator (a customer's keyed
+        numbers) by the inverse of the distribution function."""
+        if not isinstance(rng, np.random.Generator | np.random.RandomState):
+            return np.asarray(self.frozen.ppf(rng.random(n)), dtype=float)
         return np.asarray(self.frozen.rvs(size=n, random_state=rng), dtype=float)
 
     @property
