@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from jaffle_sim.agents.touches import _GOLDEN, _mix
+from jaffle_sim.agents.touches import GOLDEN, mix
 
 Draw = Callable[[Any, int], np.ndarray]  # (generator, n) -> n rows
 
@@ -54,8 +54,8 @@ class KeyedSource:
 
     def __init__(self, seed: int, keys: np.ndarray, streams: np.ndarray, n: int):
         k = np.asarray(keys, dtype=np.int64).astype(np.uint64)
-        per_key = _mix(k * _GOLDEN ^ np.full(len(k), seed, dtype=np.uint64))
-        self._base = _mix(per_key + np.asarray(streams, dtype=np.uint64) * _GOLDEN)[:, None, None]
+        per_key = mix(k * GOLDEN ^ np.full(len(k), seed, dtype=np.uint64))
+        self._base = mix(per_key + np.asarray(streams, dtype=np.uint64) * GOLDEN)[:, None, None]
         self._n = n
         self._calls = 0
         self._chunk = np.empty((len(k), 0, n))
@@ -69,7 +69,7 @@ class KeyedSource:
         if call == 0:  # the uniforms of the next _CALLS calls, in one go
             calls = np.arange(self._calls, self._calls + _CALLS, dtype=np.uint64)
             rows = (calls[:, None] << np.uint64(20)) | np.arange(self._n, dtype=np.uint64)
-            bits = _mix(_mix(self._base + rows[None] * _GOLDEN))
+            bits = mix(mix(self._base + rows[None] * GOLDEN))
             self._chunk = (bits >> np.uint64(11)).astype(np.float64) * (1.0 / (1 << 53))
         self._calls += 1
         return self._chunk[:, call, : size // m].reshape(-1)

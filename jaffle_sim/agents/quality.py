@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from jaffle_sim import behaviour as rule
+from jaffle_sim.agents.touches import GOLDEN, MASK, mix, mix_int
 from jaffle_sim.clock import DAY, HOUR
 from jaffle_sim.distributions import Buffered, Distribution
 from jaffle_sim.events import EVENT_TYPES, Column, EventLog
@@ -91,14 +92,14 @@ class Defects:
         of a shared stream: a session that happens alike in two worlds (one without a platform)
         is duplicated alike."""
         with np.errstate(over="ignore"):
-            z = self._duplicate_key ^ (_bits(started_at) * _GOLDEN)
-            z = _mix(z ^ _mix(_bits(ended_at)))
+            z = self._duplicate_key ^ (_bits(started_at) * GOLDEN)
+            z = mix(z ^ mix(_bits(ended_at)))
         return (z >> np.uint64(11)) * 2.0**-53 < self.quality.duplicate_session_share
 
     def duplicated_one(self, started_at: int, ended_at: int) -> bool:
         """`duplicated` of one session, in Python integers (the same decision)."""
-        z = int(self._duplicate_key) ^ ((started_at & _MASK) * int(_GOLDEN) & _MASK)
-        z = _mix_int(z ^ _mix_int(ended_at & _MASK))
+        z = int(self._duplicate_key) ^ ((started_at & MASK) * int(GOLDEN) & MASK)
+        z = mix_int(z ^ mix_int(ended_at & MASK))
         return (z >> 11) * 2.0**-53 < self.quality.duplicate_session_share
 
     def late_hours(self, rng: np.random.Generator, n: int) -> np.ndarray:
@@ -106,28 +107,9 @@ class Defects:
         return _hours(self.quality, rng, n)
 
 
-_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
-
-
 def _bits(seconds: Any) -> np.ndarray:
     """Whole seconds (before day 0 too: negative) as the 64 bits of their two's complement."""
     return np.asarray(seconds, dtype=np.int64).astype(np.uint64)
-
-
-def _mix(z: np.ndarray) -> np.ndarray:
-    """SplitMix64's finaliser: 64 well-mixed bits of `z` (uint64, wrapping)."""
-    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-    return z ^ (z >> np.uint64(31))
-
-
-_MASK = 2**64 - 1
-
-
-def _mix_int(z: int) -> int:
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9 & _MASK
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EB & _MASK
-    return z ^ (z >> 31)
 
 
 def _hours(quality: DataQuality, rng: np.random.Generator, n: int) -> np.ndarray:

@@ -84,16 +84,26 @@ class ArrivalDraws:
         return out
 
 
-_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
-_MIX1 = np.uint64(0xBF58476D1CE4E5B9)
-_MIX2 = np.uint64(0x94D049BB133111EB)
+# SplitMix64's constants: counter-based numbers are a hash of (seed, key, counter), so they do
+# not depend on who else draws or in which order (visitors here, customers in own_draws, the
+# duplicate sessions in quality).
+GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_MIX1, _MIX2 = 0xBF58476D1CE4E5B9, 0x94D049BB133111EB
+MASK = 2**64 - 1
 
 
-def _mix(z: np.ndarray) -> np.ndarray:
+def mix(z: np.ndarray) -> np.ndarray:
     """The splitmix64 finaliser, element-wise on uint64 (wrapping) arithmetic."""
-    z = (z ^ (z >> np.uint64(30))) * _MIX1
-    z = (z ^ (z >> np.uint64(27))) * _MIX2
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(_MIX1)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(_MIX2)
     return z ^ (z >> np.uint64(31))
+
+
+def mix_int(z: int) -> int:
+    """`mix` of one Python integer (the same bits, without an array's cost)."""
+    z = (z ^ (z >> 30)) * _MIX1 & MASK
+    z = (z ^ (z >> 27)) * _MIX2 & MASK
+    return z ^ (z >> 31)
 
 
 @dataclass(frozen=True)
@@ -106,11 +116,11 @@ class KeyedUniforms:
     def __call__(self, key: np.ndarray, touch: np.ndarray) -> np.ndarray:
         """Shape (n, len(SLOTS)): the uniforms of touch `touch` (1 = first) of each visitor."""
         k = np.asarray(key, dtype=np.int64).astype(np.uint64)
-        per_visitor = _mix(k * _GOLDEN ^ np.full(len(k), self.seed, dtype=np.uint64))
+        per_visitor = mix(k * GOLDEN ^ np.full(len(k), self.seed, dtype=np.uint64))
         counter = np.asarray(touch, dtype=np.uint64)[:, None] * np.uint64(len(SLOTS)) + np.arange(
             len(SLOTS), dtype=np.uint64
         )
-        bits = _mix(_mix(per_visitor[:, None] + counter * _GOLDEN))
+        bits = mix(mix(per_visitor[:, None] + counter * GOLDEN))
         return (bits >> np.uint64(11)).astype(np.float64) * (1.0 / (1 << 53))
 
 
