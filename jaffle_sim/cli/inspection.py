@@ -168,8 +168,7 @@ def query_command(
 
     if format_ not in ("text", "csv", "json"):
         raise BadInput(f"--format must be text, csv or json, got {format_!r}")
-    check_run(out)
-    columns, rows = query(out, sql)
+    columns, rows = query(out, sql)  # open_run refuses a damaged run
     if format_ == "json":
         records = [dict(zip(columns, row)) for row in rows]
         sys.stdout.write(json.dumps(records, indent=2, default=str) + "\n")
