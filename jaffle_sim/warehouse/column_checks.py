@@ -1,7 +1,7 @@
 """The project's `column_checks` test (dbt_project/tests/generic/column_checks.sql): several
-single-column checks of one model in one query, reported as one test result per check. dbt
-spends more time on each test node than the warehouse on such a check, so the training
-flavour's row checks run this way. Nothing here imports dbt."""
+tests of one model (each its own generic test's SQL) in one query, reported as one test result
+per check. dbt spends more time on each test node than the warehouse on such a check, so the
+training flavour's staging and mart tests run this way. Nothing here imports dbt."""
 
 from __future__ import annotations
 

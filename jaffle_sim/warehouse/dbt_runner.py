@@ -11,8 +11,8 @@ only on a day with failing tests. Nodes downstream of a seed or model that *erro
 skipped: they would read a table that is missing or stale. The result has one record per node
 either way (:func:`~jaffle_sim.warehouse.results.combine`).
 
-The training flavour's row checks run as ``column_checks`` tests, several checks of one model
-per test node (dbt_project/tests/generic/column_checks.sql); :meth:`DbtRunner.build` reports
+The training flavour's staging and mart tests run as ``column_checks`` tests, the tests of one
+model in one node (dbt_project/tests/generic/column_checks.sql); :meth:`DbtRunner.build` reports
 each check as a test of its own, named after the check, and when such a test fails it reads its
 rows (which checks failed, on how many rows) with one ``dbt show`` of the test's compiled SQL.
 

@@ -1,7 +1,7 @@
 """The project's `column_checks` test (several row checks of one model in one dbt node) reports
 exactly what the tests it replaces would: one result per check, under the check's name, with the
 same failing-row counts as dbt's own not_null, unique and accepted_values tests and the project's
-generic tests, on real dbt and DuckDB."""
+generic tests (unique_combination, weights_sum_to_one, ...), on real dbt and DuckDB."""
 
 from __future__ import annotations
 
@@ -58,6 +58,22 @@ CASES = [
         {"to": "ref('check_probe')", "field": "label"},
         "seen_at >= __tests_since__",
     ),
+    ("unique_combination", "unique_combination", None, {"columns": ["id", "code"]}, None),
+    (
+        "unique_combination",
+        "unique_combination",
+        None,
+        {"columns": ["id", "label"]},
+        "seen_at >= __tests_since__",
+    ),
+    ("weights_sum_to_one", "weights_sum_to_one", "amount", {"group_by": "id"}, None),
+    (
+        "weights_sum_to_one",
+        "weights_sum_to_one",
+        "amount",
+        {"group_by": "code", "tolerance": 50},
+        None,
+    ),
 ]
 
 
@@ -69,14 +85,14 @@ def probe_yml() -> str:
         {"column_checks": {"name": "probe_column_checks", "arguments": {"checks": checks}}}
     ]
     for i, (check, test, column, args, where) in enumerate(CASES):
-        own: dict[str, Any] = {"name": f"own_{i}", "column_name": column}
+        own: dict[str, Any] = {"name": f"own_{i}"} | ({"column_name": column} if column else {})
         if args:
             own["arguments"] = args
         if where:
             own["config"] = {"where": where}
         tests.append({test: own})
         checks.append(
-            {"test": check, "column": column, **args, "name": f"merged_{i}"}
+            {"test": check, **({"column": column} if column else {}), **args, "name": f"merged_{i}"}
             | ({"where": where} if where else {})
         )
     return yaml.safe_dump({"models": [{"name": "check_probe", "data_tests": tests}]})
@@ -130,6 +146,9 @@ def test_the_probe_has_failing_and_passing_checks_and_no_merged_node(
     assert outcome(since, "merged_9") == ("fail", 1)
     assert outcome(since, "merged_8") == ("pass", 0)
     assert outcome(every_row, "merged_8") == ("fail", 1)
+    assert outcome(every_row, "merged_12") == ("fail", 1)  # (3, 'c') is held twice
+    assert outcome(every_row, "merged_14") == ("fail", 3)  # only id 4's amounts sum to 1
+    assert outcome(every_row, "merged_15") == ("pass", 0)  # every sum within 50 of 1
     # the test itself is reported as its checks only; its failing rows took one more invocation
     assert not [n for n in every_row.nodes if n.name == "probe_column_checks"]
     assert every_row.invocations == 2

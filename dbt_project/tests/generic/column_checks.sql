@@ -1,24 +1,19 @@
 {#
-    Several row checks of one model in one query: dbt spends more time on each
-    test node than the warehouse spends on such a check, so one node per model
-    instead of one per check makes the daily build much shorter.
+    Several tests of one model in one query: dbt spends more time on each
+    test node than the warehouse spends on such a test, so one node per model
+    instead of one per test makes the daily build much shorter.
 
-    `checks` is a list of {test, column, name}: accepted_values also takes
-    `values` and optionally `quote` (as dbt's test does), relationships `to`
-    and `field`, expression_is_true `expression`; a `description` is only
-    documentation; any check may take a `where`, with the
-    `__tests_since__` placeholder of macros/tests_since.sql. Each check fails
-    on the rows the test of that name would return on its own:
-      not_null                 the rows where the column is null;
-      unique                   the non-null values held by more than one row;
-      accepted_values          the distinct values not in the list (a null is
-                               not one);
-      relationships            the rows whose value is not null and not held
-                               by `field` of any row of `to` (a relation,
-                               e.g. "ref('customers')");
-      not_blank, not_after_simulated_now, expression_is_true
-                               the rows of the generic tests of those names
-                               (tests/generic).
+    `checks` is a list of {test, name, ...}: `test` names a generic test
+    (dbt's not_null, unique, accepted_values, relationships, or one of
+    tests/generic), `name` the result it is reported as; `column` is the
+    test's column (its column_name) where it has one, `where` restricts the
+    model's rows as dbt's `where` config does (with the `__tests_since__`
+    placeholder of macros/tests_since.sql), `description` is documentation;
+    every other key is an argument of the test (e.g. `values` of
+    accepted_values, `to` and `field` of relationships, `columns` of
+    unique_combination). A check fails on exactly the rows its test would
+    return as a node of its own: its SQL is the test's own macro.
+
     The test returns one row per failing check (check_name, failing_rows), so
     it fails when any check does. The runner reports every check as its own
     test under its `name` and, when this test fails, reads its rows to tell
@@ -26,61 +21,36 @@
 #}
 {% test column_checks(model, checks) %}
 
+{%- set not_arguments = ['test', 'name', 'column', 'where', 'description'] -%}
 {%- set queries = [] -%}
-{%- for check in checks -%}
-    {%- set column = check['column'] -%}
-    {%- if check.get('where') -%}
-        {%- set where = check['where'] | replace('__tests_since__', tests_since()) -%}
-        {%- set relation = '(select * from ' ~ model ~ ' where ' ~ where ~ ')' -%}
-    {%- else -%}
-        {%- set relation = model -%}
-    {%- endif -%}
-    {%- if check['test'] == 'not_null' -%}
-        {%- set failing -%}
-            select 1 from {{ relation }} checked where {{ column }} is null
-        {%- endset -%}
-    {%- elif check['test'] == 'unique' -%}
-        {%- set failing -%}
-            select {{ column }} from {{ relation }} checked where {{ column }} is not null
-            group by {{ column }} having count(*) > 1
-        {%- endset -%}
-    {%- elif check['test'] == 'relationships' -%}
-        {%- set failing -%}
-            select child.{{ column }} from {{ relation }} child
-            left join {{ check['to'] }} parent on child.{{ column }} = parent.{{ check['field'] }}
-            where child.{{ column }} is not null and parent.{{ check['field'] }} is null
-        {%- endset -%}
-    {%- elif check['test'] == 'not_blank' -%}
-        {%- set failing -%}
-            select 1 from {{ relation }} checked where {{ column }} is null or trim({{ column }}) = ''
-        {%- endset -%}
-    {%- elif check['test'] == 'not_after_simulated_now' -%}
-        {%- set failing -%}
-            select 1 from {{ relation }} checked where {{ column }} > {{ simulated_now() }}
-        {%- endset -%}
-    {%- elif check['test'] == 'expression_is_true' -%}
-        {%- set failing -%}
-            select 1 from {{ relation }} checked where not ({{ check['expression'] }})
-        {%- endset -%}
-    {%- elif check['test'] == 'accepted_values' -%}
-        {%- set quote = check.get('quote', true) -%}
-        {%- set values = [] -%}
-        {%- for value in check['values'] -%}
-            {%- do values.append("'" ~ value ~ "'" if quote else value | string) -%}
-        {%- endfor -%}
-        {%- set failing -%}
-            select {{ column }} from {{ relation }} checked
-            where {{ column }} not in ({{ values | join(', ') }})
-            group by {{ column }}
-        {%- endset -%}
-    {%- else -%}
+{#- the generic tests' macros are only there at run time, not when dbt parses -#}
+{%- for check in (checks if execute else []) -%}
+    {%- set test_macro = context.get('test_' ~ check['test']) -%}
+    {%- if test_macro is none -%}
         {{ exceptions.raise_compiler_error(
             "column_checks: unknown test '" ~ check['test'] ~ "' in check " ~ check['name']) }}
     {%- endif -%}
+    {%- if check.get('where') -%}
+        {%- set where = check['where'] | replace('__tests_since__', tests_since()) -%}
+        {%- set relation = '(select * from ' ~ model ~ ' where ' ~ where ~ ') checked' -%}
+    {%- else -%}
+        {%- set relation = model -%}
+    {%- endif -%}
+    {%- set arguments = {} -%}
+    {%- for key, value in check.items() if key not in not_arguments -%}
+        {%- do arguments.update({key: value}) -%}
+    {%- endfor -%}
+    {%- if check.get('column') -%}
+        {%- do arguments.update({'column_name': check['column']}) -%}
+    {%- endif -%}
     {%- do queries.append(
         "select '" ~ check['name'] ~ "' as check_name, count(*) as failing_rows from ("
-        ~ failing ~ ") failing") -%}
+        ~ test_macro(model=relation, **arguments) ~ ") failing") -%}
 {%- endfor %}
+
+{%- if not execute -%}
+    {%- do queries.append("select '' as check_name, 0 as failing_rows") -%}
+{%- endif %}
 
 select check_name, failing_rows
 from (
