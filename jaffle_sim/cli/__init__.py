@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from jaffle_sim.cli import experiments, inspection, simulate  # noqa: F401  (they register commands)
 from jaffle_sim.cli.app import app
 from jaffle_sim.settings import BadInput
+from jaffle_sim.warehouse.dbt_invoker import DEBUG_ENV
 
 __all__ = ["app", "main"]
 
@@ -26,15 +27,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Console-script entry: every failure is one line (see the module's docstring). Ctrl-C and
     SIGTERM stop the command as an interrupt; a run folder a command writes is locked for the
     whole command."""
-    from jaffle_sim import interrupts
-    from jaffle_sim.output import lock
-
     args = list(sys.argv[1:] if argv is None else argv)
     options = args[: args.index("--")] if "--" in args else args
-    debug = "--debug" in options or os.environ.get("JAFFLE_SIM_DEBUG", "") not in ("", "0")
+    previous = os.environ.get(DEBUG_ENV)
     if "--debug" in options:  # a global option, accepted anywhere before `--`
         args = ["--debug", *(a for a in options if a != "--debug"), *args[len(options) :]]
+        os.environ[DEBUG_ENV] = "1"  # for this command only: dbt's file log too
+    try:
+        return _command(args, os.environ.get(DEBUG_ENV, "") not in ("", "0"))
+    finally:
+        if previous is None:
+            os.environ.pop(DEBUG_ENV, None)
+        else:
+            os.environ[DEBUG_ENV] = previous
+
+
+def _command(args: list[str], debug: bool) -> int:
+    """Run the command `args`; `debug`: let a failure's traceback through."""
     import logging
+
+    from jaffle_sim import interrupts
+    from jaffle_sim.output import lock
 
     # A log file that cannot be written (a full disk under dbt's logs/) is not worth a traceback
     # per line: the failure itself still ends the command, in one line.

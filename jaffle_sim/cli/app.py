@@ -33,8 +33,8 @@ def _global_options(
         bool,
         typer.Option(
             "--debug",
-            help="Show the Python traceback of a failure (for bug reports); also "
-            "JAFFLE_SIM_DEBUG=1.",
+            help="Show the Python traceback of a failure and have dbt write its log "
+            "(OUT/dbt_project/logs/dbt.log), for bug reports; also JAFFLE_SIM_DEBUG=1.",
         ),
     ] = False,
 ) -> None:

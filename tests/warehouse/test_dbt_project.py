@@ -231,6 +231,20 @@ def test_clean_build_passes_every_test(clean: tuple[DbtRunner, DbtResult]) -> No
 
 
 @pytest.mark.slow
+def test_dbt_writes_its_log_file_only_when_debugging(
+    clean: tuple[DbtRunner, DbtResult], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runner, _ = clean
+    assert not (runner.project_dir / "logs" / "dbt.log").exists()
+    monkeypatch.setenv("JAFFLE_SIM_DEBUG", "1")
+    out = make_run_folder(tmp_path)
+    with DbtRunner.for_run_folder(out) as debugging:
+        debugging.parse({"simulated_now": NOW})
+    log = debugging.project_dir / "logs" / "dbt.log"
+    assert "Running with dbt=" in log.read_text()
+
+
+@pytest.mark.slow
 def test_seeds_land_in_raw_with_their_types(warehouse: Path) -> None:
     types = dict(
         (f"{t}.{c}", d)
