@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from jaffle_sim.cli import experiments, inspection, simulate  # noqa: F401  (they register commands)
 from jaffle_sim.cli.app import app
 from jaffle_sim.settings import BadInput
-from jaffle_sim.warehouse.dbt_invoker import DEBUG_ENV
+from jaffle_sim.warehouse.dbt_invoker import DEBUG_ENV, debugging
 
 __all__ = ["app", "main"]
 
@@ -34,7 +34,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = ["--debug", *(a for a in options if a != "--debug"), *args[len(options) :]]
         os.environ[DEBUG_ENV] = "1"  # for this command only: dbt's file log too
     try:
-        return _command(args, os.environ.get(DEBUG_ENV, "") not in ("", "0"))
+        return _command(args, debugging())
     finally:
         if previous is None:
             os.environ.pop(DEBUG_ENV, None)

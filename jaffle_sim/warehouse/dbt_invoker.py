@@ -46,6 +46,12 @@ from jaffle_sim.warehouse.results import DbtResult, node_results
 #: writes its file log.
 DEBUG_ENV = "JAFFLE_SIM_DEBUG"
 
+
+def debugging() -> bool:
+    """Whether ``--debug`` (or ``JAFFLE_SIM_DEBUG``, other than empty or 0) is on."""
+    return os.environ.get(DEBUG_ENV, "") not in ("", "0")
+
+
 # dbt keeps global state: never let two invocations overlap, whichever runner starts them.
 _INVOCATION_LOCK = threading.Lock()
 
@@ -184,7 +190,7 @@ class DbtInvoker:
             "--log-level",
             "none",
             "--log-level-file",
-            "debug" if os.environ.get(DEBUG_ENV, "") not in ("", "0") else "none",
+            "debug" if debugging() else "none",
             "--no-send-anonymous-usage-stats",
         ]
         if self.target:

@@ -21,10 +21,13 @@
 #}
 {% test column_checks(model, checks) %}
 
+{#- the generic tests' macros are only there at run time, not when dbt parses -#}
+{%- if not execute -%}
+    {{ return("select '' as check_name, 0 as failing_rows") }}
+{%- endif -%}
 {%- set not_arguments = ['test', 'name', 'column', 'where', 'description'] -%}
 {%- set queries = [] -%}
-{#- the generic tests' macros are only there at run time, not when dbt parses -#}
-{%- for check in (checks if execute else []) -%}
+{%- for check in checks -%}
     {%- set test_macro = context.get('test_' ~ check['test']) -%}
     {%- if test_macro is none -%}
         {{ exceptions.raise_compiler_error(
@@ -47,10 +50,6 @@
         "select '" ~ check['name'] ~ "' as check_name, count(*) as failing_rows from ("
         ~ test_macro(model=relation, **arguments) ~ ") failing") -%}
 {%- endfor %}
-
-{%- if not execute -%}
-    {%- do queries.append("select '' as check_name, 0 as failing_rows") -%}
-{%- endif %}
 
 select check_name, failing_rows
 from (
