@@ -14,7 +14,8 @@ from the model:
   each buying at a rate of its own until it churns. The expected trend is that of the scenario's
   "buy till you die" process over the realised sign-ups (drawn `ORDER_REPLICATES` times; their
   spread and the run's own scatter around its trend are the room for chance); it exceeds the
-  market's while the customer base builds up.
+  market's while the customer base builds up. A big run's process is drawn for a random share of
+  its customers (about `ORDER_SAMPLE` orders a draw), whose spread is scaled back to the whole.
 """
 
 from __future__ import annotations
@@ -35,6 +36,8 @@ from jaffle_sim.report.run_data import RunData
 
 # Draws of the customers' process per run when computing the expected growth of orders.
 ORDER_REPLICATES = 30
+# Orders a draw of the customers' process simulates at most (a share of the customers beyond).
+ORDER_SAMPLE = 40_000
 # Shortest run (days) whose trends are measured.
 MIN_TREND_DAYS = 14
 
@@ -249,19 +252,25 @@ def _organic_sessions(
     ]
 
 
-def expected_orders(data: RunData, replicates: int = ORDER_REPLICATES) -> np.ndarray:
+def expected_orders(
+    data: RunData, replicates: int = ORDER_REPLICATES, share: float = 1.0
+) -> np.ndarray:
     """Daily order counts (replicates x days) of the scenario's customers' process over the
-    realised sign-ups: every customer draws a purchase rate and a churn probability; a new
-    customer's first order follows its sign-up (unless it never orders), then needs arise as a
-    Poisson process, each opening a session at a visit hour and an order after the scenario's
-    conversion delay; after each order the customer stops with its churn probability. Customers
-    who existed on day 0 buy from the day before it (orders before day 0 are not counted)."""
+    realised sign-ups (a reproducible random `share` of them): every customer draws a purchase
+    rate and a churn probability; a new customer's first order follows its sign-up (unless it
+    never orders), then needs arise as a Poisson process, each opening a session at a visit hour
+    and an order after the scenario's conversion delay; after each order the customer stops
+    with its churn probability. Customers who existed on day 0 buy from the day before it
+    (orders before day 0 are not counted)."""
     s = data.scenario
     b, timing, visits = s.customers, s.journey.order_timing, s.traffic.visit_hours
     tilt = timing.tilt_for(visits)
     signups = signup_times(data)
     existing = signups.existing.to_numpy(dtype=bool)
     since = np.where(existing, -DAY, signups.signed_up_at.to_numpy(dtype=float))
+    if share < 1.0:
+        picked = np.random.default_rng(1).random(len(since)) < share
+        since, existing = since[picked], existing[picked]
     end = data.end_seconds
     rng = np.random.default_rng(0)
     counts = np.zeros((replicates, data.days))
@@ -314,16 +323,21 @@ def orders_per_day(data: RunData) -> pd.DataFrame:
 
 def _orders(data: RunData, days: np.ndarray, weekdays: np.ndarray) -> list[Check]:
     per_day = m.per_day(orders_per_day(data), data.days)
-    model = expected_orders(data)
+    share = min(1.0, ORDER_SAMPLE / max(float(per_day.sum()), 1.0))
+    model = expected_orders(data, share=share)
     if (per_day == 0).any() or (model == 0).any():
         return []
     slope, se, _ = trend(days, per_day, weekdays)
     fitted = np.array([trend(days, row)[0] for row in model])
     expected = float(np.mean([_per_30(x) for x in fitted]))
-    # Room for chance: the spread of the process over the realised sign-ups, and the scatter of
-    # this run's days around its own trend (runs scatter about 1.4 times the spread alone).
-    spread = float(np.std([_per_30(x) for x in fitted], ddof=1))
-    spread = math.hypot(spread, 30 * se * math.exp(30 * slope))
+    # Room for chance: the spread of the process over the realised sign-ups (a share's spread
+    # shrinks with the square root of the share to the whole's), the error of its mean over the
+    # draws, and the scatter of this run's days around its own trend (runs scatter about 1.4
+    # times the spread alone).
+    drawn = float(np.std([_per_30(x) for x in fitted], ddof=1))
+    spread = math.hypot(
+        drawn * math.sqrt(share), drawn / math.sqrt(len(fitted)), 30 * se * math.exp(30 * slope)
+    )
     g = data.scenario.demand.growth_per_30_days
     signups = signup_times(data)
     new = int((~signups.existing.astype(bool)).sum())

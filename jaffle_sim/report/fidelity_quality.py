@@ -4,6 +4,7 @@ defect's share against its rate, as a rare count, and when late orders arrive.""
 from __future__ import annotations
 
 import dataclasses
+import math
 
 import numpy as np
 
@@ -27,15 +28,24 @@ def rare(
     """A small share `hits / n` against its rate: the count of a rare defect is skewed, so the
     room for chance is the Poisson count that chance exceeds as rarely as `Z` standard errors
     of a normal measure (and at least the proportion's own tolerance)."""
-    from scipy import stats
-
     check = c.proportion(section, parameter, f"{expected:g}", expected, hits, n, floor, note=note)
     if n == 0 or check.tolerance is None:
         return check
-    tail = float(stats.norm.sf(c.Z))
-    upper = float(stats.poisson.isf(tail, max(expected * n, 1e-9)))
+    tail = 0.5 * math.erfc(c.Z / math.sqrt(2.0))  # a normal measure beyond Z standard errors
+    upper = poisson_upper(tail, max(expected * n, 1e-9))
     tolerance = max(check.tolerance, (upper + 1 - expected * n) / n)
     return dataclasses.replace(check, tolerance=tolerance)
+
+
+def poisson_upper(tail: float, mean: float) -> int:
+    """The smallest count k that a Poisson count of `mean` exceeds with probability at most
+    `tail` (the inverse of its survival function)."""
+    from scipy import special
+
+    spread = math.sqrt(mean)
+    k = np.arange(max(0, math.floor(mean - 10 * spread)), math.ceil(mean + 40 * spread + 60))
+    exceeds = special.pdtrc(k, mean)  # P(count > k)
+    return int(k[np.argmax(exceeds <= tail)])
 
 
 # Payments drawn from the payment-method mix: all but those of orders covered in full by a coupon

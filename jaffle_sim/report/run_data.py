@@ -9,11 +9,17 @@ simulated day (the simulation's own clock, negative before the period), and ever
 units of the scenario. `ev.session` holds each session once; the second deliveries of the noise
 floor's duplicated sessions are in `ev.duplicate_session`. Macros `clock_day(s)` and
 `second_of_day(s)` floor the clock seconds `s` to a day number and to seconds since midnight.
+
+A run folder's event kind is read from its Parquet parts once, the first time a query names it,
+into a table of a scratch database on disk (deleted on `close`): a year of the log is thousands
+of small parts, and a report asks dozens of questions of each kind.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,6 +44,10 @@ if TYPE_CHECKING:
 _NULLABLE_INT = {pa.int64(): pd.Int64Dtype()}
 # Largest sample of single values a distribution check takes (a quantile, say).
 SAMPLE_ROWS = 200_000
+# The DuckDB memory a report may use; larger event kinds spill to the scratch folder.
+MEMORY_LIMIT = "1GB"
+# A query's references to the views, `ev.kind` or `ev."kind"`.
+_REFERENCE = re.compile(r'\bev\."?([a-z_]+)')
 T = TypeVar("T")
 
 
@@ -59,6 +69,8 @@ class RunData:
     seed: int | None = None
     folder: Path | None = None
     _con: Any = field(default=None, init=False, repr=False, compare=False)
+    _scratch: Any = field(default=None, init=False, repr=False, compare=False)
+    _loaded: set[str] = field(default_factory=set, init=False, repr=False, compare=False)
     _memo: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
@@ -89,6 +101,10 @@ class RunData:
         if self._con is not None:
             self._con.close()
             self._con = None
+        if self._scratch is not None:
+            self._scratch.cleanup()
+            self._scratch = None
+        self._loaded.clear()
 
     def sql(self, query: str) -> pd.DataFrame:
         """The (small) result of one query on the views."""
@@ -105,6 +121,7 @@ class RunData:
         import duckdb
 
         try:
+            self._load(query)
             return self.connection.execute(query)
         except duckdb.Error as exc:
             if self.folder is None:
@@ -129,7 +146,7 @@ class RunData:
         where = ""
         if n > limit:
             where = f"where hash({key}) < {int(limit / n * 2.0**64)}::ubigint"
-        frame = self.connection.execute(f"select {value} as v from ({relation}) {where}")
+        frame = self._execute(f"select {value} as v from ({relation}) {where}")
         return np.asarray(frame.fetchnumpy()["v"], dtype=float)
 
     @classmethod
@@ -145,10 +162,13 @@ class RunData:
         )
 
     @classmethod
-    def from_folder(cls, out: Path, flavour: str = "training") -> RunData:
-        """The event log of one flavour of the run in folder `out` (read when measured)."""
+    def from_folder(
+        cls, out: Path, flavour: str = "training", manifest: RunManifest | None = None
+    ) -> RunData:
+        """The event log of one flavour of the run in folder `out` (read when measured), whose
+        manifest is read and checked unless the caller did (`manifest`)."""
         folder = RunFolder(Path(out).resolve())
-        manifest = read_manifest(folder)
+        manifest = manifest or read_manifest(folder)
         try:
             scenario = Scenario.from_dict(manifest.scenario)
             start = dt.date.fromisoformat(manifest.start_date)
@@ -172,29 +192,50 @@ class RunData:
         from jaffle_sim.report.run_views import no_progress_bar, open_run
 
         if self.folder is not None:
-            con = open_run(self.folder, with_views=False)
+            self._scratch = tempfile.TemporaryDirectory(prefix="jaffle-sim-report-")
+            con = open_run(
+                self.folder, with_views=False, scratch=Path(self._scratch.name), memory=MEMORY_LIMIT
+            )
         else:
             con = duckdb.connect()
             no_progress_bar(con)
         con.execute("create schema ev")
         con.execute(f"create macro clock_day(s) as floor(s / {DAY})::bigint")
         con.execute(f"create macro second_of_day(s) as (((s % {DAY}) + {DAY}) % {DAY})::bigint")
-        for kind in SCHEMAS:
-            name = "delivered_session" if kind == "session" else kind
-            parts = self._parts(kind)
-            if self.events is not None:
+        if self.events is not None:
+            for kind in SCHEMAS:
                 con.register(f"_{kind}", _registrable(self.events[kind]))
-                con.execute(f'create view ev."{name}" as select * from "_{kind}"')
-            elif parts is not None:
-                con.execute(f'create view ev."{name}" as {self._clock_select(kind, parts)}')
+                con.execute(f'create view ev."{_view(kind)}" as select * from "_{kind}"')
+            self._sessions(con)
+        return con
+
+    def _load(self, query: str) -> None:
+        """Read each event kind `query` names from the run folder, once (see the module)."""
+        if self.folder is None:
+            return
+        con = self.connection
+        for name in dict.fromkeys(_REFERENCE.findall(query)):
+            kind = "session" if name in _SESSION_VIEWS else name
+            if kind in self._loaded or kind not in SCHEMAS:
+                continue
+            parts = self._parts(kind)
+            if parts is not None:
+                select = self._clock_select(kind, parts)
             else:
                 con.register(f"_{kind}", _registrable(_empty(kind)))
-                con.execute(f'create view ev."{name}" as select * from "_{kind}"')
+                select = f'select * from "_{kind}"'
+            con.execute(f'create table ev."{_view(kind)}" as {select}')
+            if kind == "session":
+                self._sessions(con)
+            self._loaded.add(kind)
+
+    @staticmethod
+    def _sessions(con: duckdb.DuckDBPyConnection) -> None:
+        """`ev.session` and `ev.duplicate_session` over `ev.delivered_session`."""
         twice = "coalesce(is_duplicate, false)"
         delivered = "select * from ev.delivered_session where"
         con.execute(f"create view ev.session as {delivered} not {twice}")
         con.execute(f"create view ev.duplicate_session as {delivered} {twice}")
-        return con
 
     def _parts(self, kind: str) -> Path | None:
         """One Parquet part of this flavour's events of `kind` in the run folder, if any."""
@@ -239,6 +280,14 @@ _SQL_TYPE = {
     "timestamp[s, tz=UTC]": "bigint",
     "list<item: string>": "varchar[]",
 }
+
+
+_SESSION_VIEWS = ("session", "delivered_session", "duplicate_session")
+
+
+def _view(kind: str) -> str:
+    """The name under `ev.` that holds every logged event of `kind`."""
+    return "delivered_session" if kind == "session" else kind
 
 
 def read_manifest(folder: RunFolder) -> RunManifest:

@@ -47,7 +47,7 @@ def write_report(out_dir: Path) -> Path:
     out_dir = Path(out_dir)
     run = RunFolder(out_dir)
     manifest = read_manifest(run)
-    data = RunData.from_folder(out_dir, "training")
+    data = RunData.from_folder(out_dir, "training", manifest)
     try:
         return _write(out_dir, run, manifest, data)
     finally:

@@ -25,12 +25,18 @@ if TYPE_CHECKING:
     import duckdb
 
 
-def open_run(out: str | Path, with_views: bool = True) -> duckdb.DuckDBPyConnection:
+def open_run(
+    out: str | Path,
+    with_views: bool = True,
+    scratch: Path | None = None,
+    memory: str | None = None,
+) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB connection with the run's tables and event kinds as views (unless
     `with_views` is false: binding every view reads the footers of all Parquet parts and samples
     every CSV, which a caller that defines its own views can skip). Files are read when a view
     is queried; nothing outside the run's seeds and event log can be read, and the connection's
-    settings cannot be changed back."""
+    settings cannot be changed back. With a `scratch` folder the database is a file there, which
+    tables made from the run can fill beyond `memory` (a DuckDB size such as "1GB")."""
     import duckdb
 
     folder = RunFolder(Path(out).resolve())
@@ -38,7 +44,12 @@ def open_run(out: str | Path, with_views: bool = True) -> duckdb.DuckDBPyConnect
         raise BadInput(f"{out} is not a run folder (no {folder.manifest.name})")
     if with_views:
         _check_whole(folder)
-    con = duckdb.connect()
+    config: dict[str, str | bool | int | float | list[str]] = {}
+    if memory:
+        config["memory_limit"] = memory
+    if scratch is not None:
+        config["temp_directory"] = str(scratch / "spill")
+    con = duckdb.connect(str(scratch / "run.duckdb") if scratch else ":memory:", config=config)
     for name in TABLES if with_views else ():
         path = folder.table(name)
         if path.is_file() and not path.is_symlink():
@@ -53,7 +64,8 @@ def open_run(out: str | Path, with_views: bool = True) -> duckdb.DuckDBPyConnect
                 f'create view "{kind}" as select * exclude (kind) from '
                 f"read_parquet({pattern}, hive_partitioning = true, union_by_name = true)"
             )
-    allowed = [f"{p.resolve()}/" for p in (folder.seeds, folder.events) if p.is_dir()]
+    readable = [p for p in (folder.seeds, folder.events) if p.is_dir()]
+    allowed = [f"{p.resolve()}/" for p in [*readable, *([scratch] if scratch else [])]]
     con.execute(f"set allowed_directories = [{', '.join(_literal(a) for a in allowed)}]")
     no_progress_bar(con)
     con.execute("set enable_external_access = false")

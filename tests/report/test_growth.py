@@ -108,6 +108,30 @@ def test_expected_orders_follow_the_customers() -> None:
     assert counts[:, 5:].mean() >= 2.0 * existing * 0.9
 
 
+def test_a_share_of_the_customers_draws_that_share_of_the_orders_and_their_trend() -> None:
+    """A big run's process is drawn for a share of its customers: about that share of the
+    orders, growing by about the same trend as the whole's, with a spread that shrinks back to
+    the whole's by the square root of the share."""
+    data = RunData.from_result(
+        simulate(Scenario.default().scaled(0.5), days=40, seed=2, end_date=END_DATE)
+    )
+    whole = fidelity_growth.expected_orders(data, replicates=20)
+    part = fidelity_growth.expected_orders(data, replicates=20, share=0.25)
+    assert part.sum() / whole.sum() == pytest.approx(0.25, abs=0.03)
+    days = np.arange(data.days)
+    slopes = [[fidelity_growth.trend(days, row)[0] for row in x] for x in (whole, part)]
+    assert np.mean(slopes[1]) == pytest.approx(np.mean(slopes[0]), abs=0.002)
+    assert np.std(slopes[1]) * 0.25**0.5 == pytest.approx(np.std(slopes[0]), rel=0.4)
+
+
+@pytest.mark.parametrize("mean", [1e-9, 0.5, 3.0, 47.3, 4_800.0, 3.3e6])
+@pytest.mark.parametrize("tail", [3.2e-5, 0.05, 0.5])
+def test_the_poisson_upper_count_inverts_its_survival_function(mean: float, tail: float) -> None:
+    from scipy import stats
+
+    assert fidelity_quality.poisson_upper(tail, mean) == stats.poisson.isf(tail, mean)
+
+
 def test_rare_defects_get_room_for_a_skewed_count() -> None:
     normal = fidelity_quality.rare("q", "x", 0.01, 9, 300, floor=0.0)
     assert normal.status == "ok"  # 9 of 300 at 1%: unlikely under a normal guess, not so rare

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pyarrow.parquet as pq
 import pytest
 
 from jaffle_sim import Scenario, simulate
@@ -208,3 +209,25 @@ def test_a_bounded_sample_keeps_the_quantile_check_able_to_fail(default_run: Run
     for dist, status in ((configured, "ok"), (wrong, "off")):
         ref = dist.sample(np.random.default_rng(0), 200_000)
         assert checks.quantile("s", "median", "-", ref, sample, 0.5).status == status
+
+
+def test_a_run_folder_is_read_once_per_event_kind_into_scratch_that_close_removes(
+    run_dir: Path,
+) -> None:
+    """Each event kind a query names is read from the Parquet parts once into a scratch
+    database (later queries, the session views included, use it); `close` deletes it."""
+    data = RunData.from_folder(run_dir)
+    (sessions,) = data.one("select count(*) from ev.session")
+    (duplicates,) = data.one("select count(*) from ev.duplicate_session")
+    assert data._loaded == {"session"}
+    assert data.one('select count(*) from ev."order_placed"')[0] > 0
+    assert data._loaded == {"session", "order_placed"}
+    parts = run_dir.glob("events/kind=session/flavour=training/*/*.parquet")
+    logged = sum(pq.read_metadata(p).num_rows for p in parts)
+    assert sessions + duplicates == logged
+    scratch = Path(data._scratch.name)
+    assert (scratch / "run.duckdb").is_file()
+    data.close()
+    assert not scratch.exists() and not data._loaded
+    assert data.one("select count(*) from ev.session") == (sessions,)  # opened again
+    data.close()
