@@ -110,10 +110,11 @@ def _listed(folder: RunFolder, manifest: RunManifest) -> list[Path]:
 
 def _event_parts(folder: RunFolder) -> dict[str, FileRecord]:
     out: dict[str, FileRecord] = {}
-    for part in folder.written(folder.events):
+    root = len(str(folder.root)) + 1
+    for part in folder.event_part_entries():
         if not part.name.endswith(".parquet"):
             continue
-        rel = _rel(folder, part.parent.parent)  # events/kind=<kind>/flavour=<flavour>
+        rel = os.path.dirname(os.path.dirname(part.path))[root:]  # events/kind=../flavour=..
         seen = out.setdefault(rel, FileRecord(0, None, 0))
         seen.bytes += part.stat().st_size
         seen.parts = (seen.parts or 0) + 1
