@@ -259,11 +259,7 @@ def partial(path: Path) -> Path:
 
 
 def _entries(folder: Path) -> list[Path]:
-    try:
-        with os.scandir(folder) as it:
-            return sorted(Path(e.path) for e in it)
-    except (FileNotFoundError, NotADirectoryError):
-        return []
+    return [Path(e.path) for e in _scan(folder)]
 
 
 def _scan(folder: str | Path) -> list[os.DirEntry[str]]:

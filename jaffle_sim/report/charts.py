@@ -22,7 +22,8 @@ from matplotlib.ticker import FuncFormatter, NullFormatter
 from jaffle_sim.events import ORGANIC, PLATFORMS
 from jaffle_sim.output.run_folder import atomic_file
 from jaffle_sim.report import measures as m
-from jaffle_sim.report.fidelity_growth import ad_days, orders_per_day
+from jaffle_sim.report.fidelity_growth import ad_days
+from jaffle_sim.report.fidelity_orders import orders_per_day
 from jaffle_sim.report.fidelity_timing import timing
 from jaffle_sim.report.run_data import RunData
 

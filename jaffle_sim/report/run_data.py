@@ -44,8 +44,6 @@ if TYPE_CHECKING:
 _NULLABLE_INT = {pa.int64(): pd.Int64Dtype()}
 # Largest sample of single values a distribution check takes (a quantile, say).
 SAMPLE_ROWS = 200_000
-# The DuckDB memory a report may use; larger event kinds spill to the scratch folder.
-MEMORY_LIMIT = "1GB"
 # A query's references to the views, `ev.kind` or `ev."kind"`.
 _REFERENCE = re.compile(r'\bev\."?([a-z_]+)')
 T = TypeVar("T")
@@ -193,9 +191,7 @@ class RunData:
 
         if self.folder is not None:
             self._scratch = tempfile.TemporaryDirectory(prefix="jaffle-sim-report-")
-            con = open_run(
-                self.folder, with_views=False, scratch=Path(self._scratch.name), memory=MEMORY_LIMIT
-            )
+            con = open_run(self.folder, with_views=False, scratch=Path(self._scratch.name))
         else:
             con = duckdb.connect()
             no_progress_bar(con)

@@ -24,19 +24,19 @@ from jaffle_sim.settings import BadInput
 if TYPE_CHECKING:
     import duckdb
 
+# The memory DuckDB may use on a scratch database (the rest spills to its folder).
+SCRATCH_MEMORY = "1GB"
+
 
 def open_run(
-    out: str | Path,
-    with_views: bool = True,
-    scratch: Path | None = None,
-    memory: str | None = None,
+    out: str | Path, with_views: bool = True, scratch: Path | None = None
 ) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB connection with the run's tables and event kinds as views (unless
     `with_views` is false: binding every view reads the footers of all Parquet parts and samples
     every CSV, which a caller that defines its own views can skip). Files are read when a view
     is queried; nothing outside the run's seeds and event log can be read, and the connection's
     settings cannot be changed back. With a `scratch` folder the database is a file there, which
-    tables made from the run can fill beyond `memory` (a DuckDB size such as "1GB")."""
+    tables made from the run can fill beyond `SCRATCH_MEMORY` of memory."""
     import duckdb
 
     folder = RunFolder(Path(out).resolve())
@@ -44,12 +44,13 @@ def open_run(
         raise BadInput(f"{out} is not a run folder (no {folder.manifest.name})")
     if with_views:
         _check_whole(folder)
-    config: dict[str, str | bool | int | float | list[str]] = {}
-    if memory:
-        config["memory_limit"] = memory
-    if scratch is not None:
-        config["temp_directory"] = str(scratch / "spill")
-    con = duckdb.connect(str(scratch / "run.duckdb") if scratch else ":memory:", config=config)
+    if scratch is None:
+        con = duckdb.connect()
+    else:
+        con = duckdb.connect(
+            str(scratch / "run.duckdb"),
+            config={"memory_limit": SCRATCH_MEMORY, "temp_directory": str(scratch / "spill")},
+        )
     for name in TABLES if with_views else ():
         path = folder.table(name)
         if path.is_file() and not path.is_symlink():

@@ -11,7 +11,7 @@ import pytest
 
 from jaffle_sim import Scenario, simulate
 from jaffle_sim.clock import DAY, HOUR
-from jaffle_sim.report import fidelity_growth, fidelity_quality
+from jaffle_sim.report import fidelity_orders, fidelity_quality, trends
 from jaffle_sim.report.profile import profile
 from jaffle_sim.report.run_data import RunData
 from tests.conftest import END_DATE
@@ -104,7 +104,7 @@ def test_expected_orders_follow_the_customers() -> None:
     )
     data = RunData.from_result(simulate(scenario.scaled(0.01), days=20, seed=1, end_date=END_DATE))
     existing = int(data.events["signed_up"].session_id.isna().sum())
-    counts = fidelity_growth.expected_orders(data, replicates=50)
+    counts = fidelity_orders.expected_orders(data, replicates=50)
     assert counts[:, 5:].mean() >= 2.0 * existing * 0.9
 
 
@@ -115,11 +115,11 @@ def test_a_share_of_the_customers_draws_that_share_of_the_orders_and_their_trend
     data = RunData.from_result(
         simulate(Scenario.default().scaled(0.5), days=40, seed=2, end_date=END_DATE)
     )
-    whole = fidelity_growth.expected_orders(data, replicates=20)
-    part = fidelity_growth.expected_orders(data, replicates=20, share=0.25)
+    whole = fidelity_orders.expected_orders(data, replicates=20)
+    part = fidelity_orders.expected_orders(data, replicates=20, share=0.25)
     assert part.sum() / whole.sum() == pytest.approx(0.25, abs=0.03)
     days = np.arange(data.days)
-    slopes = [[fidelity_growth.trend(days, row)[0] for row in x] for x in (whole, part)]
+    slopes = [[trends.trend(days, row)[0] for row in x] for x in (whole, part)]
     assert np.mean(slopes[1]) == pytest.approx(np.mean(slopes[0]), abs=0.002)
     assert np.std(slopes[1]) * 0.25**0.5 == pytest.approx(np.std(slopes[0]), rel=0.4)
 
