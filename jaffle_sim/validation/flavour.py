@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterator, Sequence
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -92,10 +93,12 @@ class ValidationTables:
             planted = pa.Table.from_pandas(frame, preserve_index=False)
             rows: int = 0
             types: pa.Schema | None = None
+            schema: pa.Schema | None = None
             with atomic_file(self.folder.table(name)) as out:
                 out.write(csv_header(TABLES[name].columns))
                 for part in parts[table]():
-                    types = _types(frame, planted, part.schema)
+                    if schema is None or not part.schema.equals(schema):
+                        schema, types = part.schema, _types(frame, planted, part.schema)
                     kept = part.filter(pc.invert(window.mask(table, part)))
                     write_csv_rows(kept.cast(types), out)
                     rows += kept.num_rows
@@ -131,27 +134,43 @@ class ValidationTables:
 
 class Window:
     """The rows of the days anomalies are planted on: orders and signups dated on one of
-    `dates`, the payments of those orders and the customers of those signups."""
+    `dates`, the payments of those orders and the customers of those signups. The ids are kept
+    sorted and looked up by bisection: a hash set of them (``pyarrow.compute.is_in``) would be
+    rebuilt for every spill file, and a big run's window holds hundreds of thousands of ids."""
 
     def __init__(self, dates: set[dt.date]):
         self.dates = pa.array(sorted(dates), pa.date32())
-        self.order_ids = pa.array([], pa.int64())
-        self.user_ids = pa.array([], pa.int64())
+        self.ids = {"payments": _NO_IDS, "customers": _NO_IDS}  # sorted, by the table they key
 
     def mask(self, table: str, part: pa.Table) -> pa.ChunkedArray | pa.Array:
         if table == "orders":
             return pc.is_in(pc.cast(part["order_date"], pa.date32()), self.dates)
         if table == "signups":
             return pc.is_in(pc.cast(part["signup_date"], pa.date32()), self.dates)
-        if table == "payments":
-            return pc.is_in(part["order_id"], self.order_ids)
-        return pc.is_in(part["id"], self.user_ids)
+        column = part["order_id" if table == "payments" else "id"]  # ids are positive
+        values = pc.fill_null(column, -1).to_numpy().astype(np.int64, copy=False)
+        return pa.array(_sorted_member(values, self.ids[table]))
 
     def remember(self, table: str, rows: pd.DataFrame) -> None:
         if table == "orders":
-            self.order_ids = pa.array(rows["id"], pa.int64())
+            self.ids["payments"] = _sorted_ids(rows["id"])
         elif table == "signups":
-            self.user_ids = pa.array(rows["user_id"], pa.int64())
+            self.ids["customers"] = _sorted_ids(rows["user_id"])
+
+
+_NO_IDS = np.empty(0, np.int64)
+
+
+def _sorted_ids(column: pd.Series) -> np.ndarray:
+    return np.unique(pa.array(column, pa.int64()).drop_null().to_numpy())
+
+
+def _sorted_member(values: np.ndarray, ids: np.ndarray) -> np.ndarray:
+    """Whether each of `values` is one of `ids` (sorted, unique)."""
+    if not len(ids):
+        return np.zeros(len(values), bool)
+    at = np.searchsorted(ids, values).clip(max=len(ids) - 1)
+    return ids[at] == values
 
 
 def _frame(parts: list[pa.Table], table: str) -> pd.DataFrame:

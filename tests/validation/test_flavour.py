@@ -21,7 +21,7 @@ from jaffle_sim.simulation.scenario import Scenario
 from jaffle_sim.simulation.shards import Shard
 from jaffle_sim.validation import ground_truth
 from jaffle_sim.validation.anomalies import DEFAULT_ANOMALIES, KINDS, Anomaly, Tables, inject
-from jaffle_sim.validation.flavour import ValidationTables
+from jaffle_sim.validation.flavour import ValidationTables, Window
 from tests.validation.conftest import END
 
 DAYS = 8
@@ -164,3 +164,13 @@ def test_every_kind_on_one_day_is_planted_as_into_the_whole_tables(
 def test_a_negative_interval_is_rejected(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="every"):
         ValidationTables(RunFolder(tmp_path), DEFAULT_ANOMALIES, -1, SEED, Calendar(END, 2))
+
+
+def test_the_window_finds_its_ids_as_a_set_lookup_would() -> None:
+    ids = pd.Series([40, 7, 7, 19, None], dtype="Int64")  # unsorted, repeated, a null
+    window = Window(set())
+    window.remember("orders", pd.DataFrame({"id": ids}))
+    part = pa.table({"order_id": pa.array([7, 8, 19, 40, 41, 0, None, 6], pa.int64())})
+    expected = [True, False, True, True, False, False, False, False]
+    assert window.mask("payments", part).to_pylist() == expected
+    assert Window(set()).mask("customers", pa.table({"id": [1, 2]})).to_pylist() == [False] * 2
