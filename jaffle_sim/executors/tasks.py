@@ -13,7 +13,7 @@ from jaffle_sim.output.event_log import ParquetEventLog
 from jaffle_sim.output.run_folder import RunFolder
 from jaffle_sim.output.spill import TableSpill
 from jaffle_sim.simulation.hooks import DayHook
-from jaffle_sim.simulation.runner import Runner, Simulation
+from jaffle_sim.simulation.runner import Runner, Simulation, collector_paused
 from jaffle_sim.simulation.scenario import Scenario
 from jaffle_sim.simulation.shards import Shard
 
@@ -83,8 +83,10 @@ class ShardTask:
         return TaskDay(self.spec.flavour, self.spec.shard, events.counts(), rows, seconds)
 
     def steps(self, first: int, count: int) -> list[TaskDay]:
-        """Days `first` .. `first + count - 1`, one after the other."""
-        return [self.step(index) for index in range(first, first + count)]
+        """Days `first` .. `first + count - 1`, one after the other (the garbage collector
+        paused for all of them: see `collector_paused`)."""
+        with collector_paused():
+            return [self.step(index) for index in range(first, first + count)]
 
     def end(self) -> dict[str, int]:
         """Close the writers; the event-log rows written per kind."""

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+from pathlib import Path
 
 from jaffle_sim.clock import Calendar, SimDay
 from jaffle_sim.events import DayEvents
+from jaffle_sim.executors.tasks import ShardTask, TaskSpec
+from jaffle_sim.output.contract import account_tables
 from jaffle_sim.simulation.hooks import RunInfo
-from jaffle_sim.simulation.runner import Runner, Simulation
+from jaffle_sim.simulation.runner import Runner, Simulation, collector_paused
 from jaffle_sim.simulation.scenario import Scenario
 
 CALENDAR = Calendar(dt.date(2026, 3, 15), 3)
@@ -64,5 +67,54 @@ def test_the_model_leaves_no_reference_cycles_for_the_collector() -> None:
         for day in sim.info.calendar:
             sim.step(day)
         assert gc.collect() == 0
+    finally:
+        gc.enable()
+
+
+def test_a_shard_task_and_its_writers_leave_no_reference_cycles(tmp_path: Path) -> None:
+    """A shard task keeps the collector paused for a batch of days, event log and spill
+    writers included: sound only while none of them leaves cyclic garbage."""
+    calendar = Calendar(dt.date(2026, 3, 15), 10)
+    tasks = [
+        ShardTask(
+            TaskSpec(
+                tmp_path,
+                SMALL,
+                calendar,
+                4,
+                flavour,
+                1,
+                2,
+                account_tables(flavour),
+                arrow=flavour == "validation",
+                event_log=True,
+            )
+        )
+        for flavour in ("training", "validation")
+    ]
+    gc.collect()
+    gc.disable()
+    try:
+        for task in tasks:
+            days = task.steps(0, calendar.days)
+            assert sum(d.events["session"] for d in days) > 0
+        assert gc.collect() == 0
+    finally:
+        gc.enable()
+
+
+def test_the_collector_is_paused_inside_the_block_only() -> None:
+    assert gc.isenabled()
+    with collector_paused():
+        assert not gc.isenabled()
+        with collector_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with collector_paused():
+            pass
+        assert not gc.isenabled()
     finally:
         gc.enable()
