@@ -24,10 +24,10 @@ def collector_paused() -> Iterator[None]:
 
     With hundreds of thousands of live agents, the collector's passes over the objects each day
     makes are costly: running it between the model and its hooks made a year of one flavour
-    (event log and spills included) take a fifth more CPU time. The model and the hooks make no reference
-    cycles (a test holds them to it), so reference counting frees everything and nothing waits
-    for a pass; outside the block the collector runs on its own thresholds (a forced pass every
-    day cost a sixth of the simulation's CPU time)."""
+    (event log and spills included) take a fifth more CPU time. The model and the hooks make
+    no reference cycles (a test holds them to it), so reference counting frees everything and
+    nothing waits for a pass; outside the block the collector runs on its own thresholds (a
+    forced pass every day cost a sixth of the simulation's CPU time)."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
