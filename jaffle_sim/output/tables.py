@@ -109,25 +109,26 @@ class Projector:
         }
 
     def session_rows(self, events: DayEvents) -> dict[str, pa.Table]:
+        """Each site's sessions of the day, by start time (each column made an Arrow array
+        once, then taken per site)."""
         s = events["session"]
+        day = _table(
+            SESSION_COLUMNS,
+            [
+                pa.array(s["session_id"], pa.string()),
+                pa.array(s["customer_id"], pa.int64()),
+                timestamps(s["started_at"], self.epoch),
+                timestamps(s["ended_at"], self.epoch),
+                pa.array(s["utm_source"], pa.string()),
+                pa.array(s["ad_id"], pa.string()),
+                pa.array(s["visitor_id"], pa.int64()),
+            ],
+        )
         site = np.asarray(s["site"], dtype=object)
         by_start = np.argsort(np.asarray(s["started_at"], dtype=np.int64), kind="stable")
-        out = {}
-        for name in SITES:
-            idx = by_start[site[by_start] == name]
-            out[f"stg_{name}_sessions"] = _table(
-                SESSION_COLUMNS,
-                [
-                    pa.array(_pick(s["session_id"], idx), pa.string()),
-                    pa.array(_pick(s["customer_id"], idx), pa.int64()),
-                    timestamps(_pick(s["started_at"], idx), self.epoch),
-                    timestamps(_pick(s["ended_at"], idx), self.epoch),
-                    pa.array(_pick(s["utm_source"], idx), pa.string()),
-                    pa.array(_pick(s["ad_id"], idx), pa.string()),
-                    pa.array(_pick(s["visitor_id"], idx), pa.int64()),
-                ],
-            )
-        return out
+        return {
+            f"stg_{name}_sessions": day.take(by_start[site[by_start] == name]) for name in SITES
+        }
 
     def ad_rows(self, events: DayEvents) -> dict[str, pa.Table]:
         launched = events["ad_launched"]
