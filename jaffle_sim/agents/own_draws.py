@@ -114,6 +114,8 @@ class OwnDraws:
         for c, low in enumerate(self.low):
             if low:
                 self.low[c] = []
+                # once each: a customer that ran out alone since may have run low again
+                low = list(dict.fromkeys(low))
                 for draws, rows in zip(
                     low, self.block([d.key for d in low], c, [d.blocks[c] + 1 for d in low])
                 ):

@@ -68,6 +68,7 @@ def hour_shift(t: Tables, p: Params, day: dt.date, rng: np.random.Generator) -> 
 )
 def zero_amounts(t: Tables, p: Params, day: dt.date, rng: np.random.Generator) -> int:
     hit = pick_rows(rng, t.payment_dates() == day, p["share"], True)
+    hit &= t.payments["amount"] != 0  # a 0 already (a full-value coupon) is not changed
     t.payments.loc[hit, "amount"] = 0
     return int(hit.sum())
 
