@@ -1,2 +1,2 @@
 {#- What Elementary's monitors read of the training signups (macros/edr_views.sql). -#}
-{{ edr_view_signups(ref('monitored_signups'), ref('stg_customers')) }}
+{{ edr_view_signups(ref('baseline_signups'), ref('stg_customers')) }}

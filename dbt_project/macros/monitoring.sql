@@ -8,9 +8,9 @@
       monitor_customers  customers by the time of their signup (null without one)
       monitor_signups    signups by themselves
 
-    Used by monitored_* (training staging), monitored_validation_* (validation
-    staging) and baseline_* (training staging: the baseline both flavours are
-    compared with).
+    Used by baseline_* (training staging: the baseline both flavours are
+    compared with, and the training flavour's anomaly tests' models) and
+    monitored_validation_* (validation staging).
 #}
 
 {% macro monitor_orders(orders) -%}

@@ -4,7 +4,7 @@
     monitored relation (and the staging relation it checks against) and adds
     the columns the monitors read. The edr_* models are thin wrappers:
 
-        {{ edr_view_orders(ref('monitored_orders')) }}
+        {{ edr_view_orders(ref('baseline_orders')) }}
 
     Payments need no column of their own: edr_payments selects the monitored
     rows as they are. edr_raw_orders and edr_validation_raw_orders are the raw

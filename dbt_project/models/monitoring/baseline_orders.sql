@@ -1,2 +1,2 @@
-{#- The training orders in the shape of monitored_orders: the anomaly baseline of both flavours. -#}
+{#- The training orders in the shape the anomaly tests read: the anomaly baseline of both flavours, and the model of the training flavour's anomaly tests. -#}
 {{ monitor_orders(ref('stg_orders')) }}

@@ -1,2 +1,2 @@
-{#- The training payments in the shape of monitored_payments (dated by their order): the anomaly baseline of both flavours. -#}
+{#- The training payments (dated by their order) in the shape the anomaly tests read: the anomaly baseline of both flavours, and the model of the training flavour's anomaly tests. -#}
 {{ monitor_payments(ref('stg_payments'), ref('stg_orders')) }}

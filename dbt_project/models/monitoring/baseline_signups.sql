@@ -1,2 +1,2 @@
-{#- The training signups in the shape of monitored_signups: the anomaly baseline of both flavours. -#}
+{#- The training signups in the shape the anomaly tests read: the anomaly baseline of both flavours, and the model of the training flavour's anomaly tests. -#}
 {{ monitor_signups(ref('stg_signups')) }}
