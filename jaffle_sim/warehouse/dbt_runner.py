@@ -17,7 +17,9 @@ each check as a test of its own, named after the check, and when such a test fai
 rows (which checks failed, on how many rows) with one ``dbt show`` of the test's compiled SQL.
 
 Unit tests run until they have passed once for a parse, then builds leave them out: they check
-SQL logic on fixed inputs, which a new day of data cannot change.
+SQL logic on fixed inputs, which a new day of data cannot change. Likewise a static view
+(:mod:`~jaffle_sim.warehouse.static_views`: its SQL cannot change within a run and nothing under
+it is dropped) is built until it has built once for a parse; later builds run only its tests.
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ from jaffle_sim.warehouse.results import (
     combine,
     selector,
 )
+from jaffle_sim.warehouse.static_views import static_views
 
 #: dbt threads on the embedded DuckDB. A tick is dbt's per-node Python work: a second thread
 #: made a lone training build of the 8-day run about 13% faster (six interleaved pairs on 2
@@ -75,6 +78,8 @@ class DbtRunner(DbtInvoker):
             project_dir, profiles_dir, target=target, vars=vars, database_path=database_path
         )
         self._unit_tests_passed: set[str] = set()  # parse keys whose unit tests passed
+        self._static: dict[str, frozenset[str]] = {}  # parse key -> its static views' ids
+        self._views_built: dict[str, set[str]] = {}  # parse key -> names of static views built
         self._failed_checks: dict[str, str] = {}  # failed column_checks test -> compiled SQL
 
     @classmethod
@@ -116,16 +121,25 @@ class DbtRunner(DbtInvoker):
         every selected test reports on the current data (see the module docstring). One record
         per node; ``success`` is false when anything failed.
 
-        Unit tests run until they have passed once for the current parse, then are left out.
+        Unit tests run until they have passed once for the current parse, then are left out;
+        so are the static views once built (their tests still run).
         """
         merged = {**self.vars, **(vars or {})}
         key = self._parse_key(merged)
         excludes = [UNIT_TESTS] if key in self._unit_tests_passed else []
+        views = self._views_built.setdefault(key, set())
+        excludes += [f"resource_type:model,{name}" for name in sorted(views)]
+        # without indirect selection an excluded view's tests stay selected
+        extra = ["--indirect-selection", "empty"] if views else []
         self._failed_checks.clear()
-        result = self.invoke("build", select=select, exclude=excludes, vars=vars)
+        result = self.invoke("build", select=select, exclude=excludes, vars=vars, extra_args=extra)
         units = [n for n in result.nodes if n.resource_type == "unit_test"]
         if units and all(n.ok for n in units):
             self._unit_tests_passed.add(key)
+        if key not in self._static:
+            self._static[key] = static_views(self.parse(merged))
+        static = self._static[key]
+        views.update(n.name for n in result.nodes if n.unique_id in static and n.ok)
         for tests in (False, True):  # the data nodes held back, then the tests
             held = [
                 n
@@ -194,3 +208,5 @@ class DbtRunner(DbtInvoker):
     def _forget_manifests(self) -> None:
         super()._forget_manifests()
         self._unit_tests_passed.clear()
+        self._views_built.clear()
+        self._static.clear()

@@ -20,6 +20,8 @@ import textwrap
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
 import duckdb
 import pytest
@@ -29,6 +31,7 @@ from jaffle_sim.warehouse.dbt_errors import WarehouseLockedError, locked_message
 from jaffle_sim.warehouse.dbt_project import bundled_project_dir, stage_project, write_profiles
 from jaffle_sim.warehouse.dbt_runner import DbtRunner
 from jaffle_sim.warehouse.results import DayResults, DbtResult, NodeResult, combine
+from jaffle_sim.warehouse.static_views import static_views
 
 FIXTURE_SEEDS = Path(__file__).parents[1] / "fixtures" / "dbt" / "seeds"
 NOW = "2024-01-05 00:00:00"
@@ -421,13 +424,21 @@ def test_funnel_counts_organic_as_a_channel(warehouse: Path) -> None:
 def test_a_daily_refresh_with_a_new_simulated_now_reuses_the_parsed_manifest(
     clean: tuple[DbtRunner, DbtResult], warehouse: Path
 ) -> None:
-    runner, _ = clean
+    runner, first = clean
     out = runner.project_dir.parent
     result = runner.build(select=training(out), vars={"simulated_now": "2024-01-20 00:00:00"})
     runner.close()
     assert result.reused_manifest
     # the unit tests passed in the first build with this parse: the refresh leaves them out
     assert not any(n.resource_type == "unit_test" for n in result.nodes)
+    # so are the views over seeds and views, built then; the tables are built again, and every
+    # test of the first build runs again (those on the views too)
+    models = {n.name for n in result.nodes if n.resource_type == "model"}
+    assert {"stg_orders", "stg_customers", "baseline_orders"}.isdisjoint(models)
+    assert {"orders", "customers", "funnel_daily"} <= models
+    tests = sorted(n.name for n in result.nodes if n.resource_type == "test")
+    assert tests == sorted(n.name for n in first.nodes if n.resource_type == "test")
+    assert any("stg_orders" in name for name in tests)
     # no JSON artifacts: the results are returned, the parse is kept in memory
     target = runner.target_path
     assert not any((target / f).exists() for f in ("run_results.json", "manifest.json"))
@@ -633,3 +644,45 @@ def test_generated_run_builds_and_passes(run_dir: Path, tmp_path: Path) -> None:
     with DbtRunner.for_run_folder(tmp_path, vars={"conversion_window_days": 7}) as runner:
         result = runner.build(select=training(tmp_path), vars={"simulated_now": now})
     assert result.success, [(n.name, n.message) for n in result.failed]
+
+
+def _node(kind: str, materialized: str, parents: tuple[str, ...], sql: str = "select 1") -> Any:
+    depends = SimpleNamespace(nodes=list(parents), macros=["macro.p.now"] if "now" in sql else [])
+    config = SimpleNamespace(materialized=materialized)
+    return SimpleNamespace(resource_type=kind, config=config, depends_on=depends, raw_code=sql)
+
+
+def test_a_static_view_reads_only_seeds_sources_and_static_views_and_no_runtime_var() -> None:
+    macro = SimpleNamespace(
+        macro_sql="{{ var('simulated_now') }}", depends_on=SimpleNamespace(macros=[])
+    )
+    nodes = {
+        "seed.p.raw": _node("seed", "seed", ()),
+        "model.p.stg": _node("model", "view", ("seed.p.raw",)),
+        "model.p.src": _node("model", "view", ("source.p.ext.t",)),
+        "model.p.on_stg": _node("model", "view", ("model.p.stg", "model.p.src")),
+        "model.p.mart": _node("model", "table", ("model.p.stg",)),
+        "model.p.on_mart": _node("model", "view", ("model.p.mart",)),
+        "model.p.below_mart": _node("model", "view", ("model.p.on_mart",)),
+        "model.p.now": _node("model", "view", ("seed.p.raw",), "{{ now() }}"),
+        "model.p.since": _node("model", "view", ("seed.p.raw",), "{{ var('tests_since') }}"),
+    }
+    manifest = SimpleNamespace(
+        nodes=nodes, sources={"source.p.ext.t": object()}, macros={"macro.p.now": macro}
+    )
+    assert static_views(manifest) == {"model.p.stg", "model.p.src", "model.p.on_stg"}
+
+
+@pytest.mark.slow
+def test_the_projects_static_views_are_its_views(clean: tuple[DbtRunner, DbtResult]) -> None:
+    runner, _ = clean
+    manifest = runner.parse({"conversion_window_days": 1})
+    runner.close()
+    views = {
+        n.name
+        for n in manifest.nodes.values()
+        if n.resource_type == "model" and n.config.materialized == "view"
+    }
+    static = {manifest.nodes[uid].name for uid in static_views(manifest)}
+    assert {"stg_orders", "stg_sessions", "int_visitor_customers", "baseline_orders"} <= static
+    assert static == views  # no view of the project reads a runtime var or a table
