@@ -78,7 +78,6 @@ class DbtRunner(DbtInvoker):
             project_dir, profiles_dir, target=target, vars=vars, database_path=database_path
         )
         self._unit_tests_passed: set[str] = set()  # parse keys whose unit tests passed
-        self._static: dict[str, frozenset[str]] = {}  # parse key -> its static views' ids
         self._views_built: dict[str, set[str]] = {}  # parse key -> names of static views built
         self._failed_checks: dict[str, str] = {}  # failed column_checks test -> compiled SQL
 
@@ -136,9 +135,7 @@ class DbtRunner(DbtInvoker):
         units = [n for n in result.nodes if n.resource_type == "unit_test"]
         if units and all(n.ok for n in units):
             self._unit_tests_passed.add(key)
-        if key not in self._static:
-            self._static[key] = static_views(self.parse(merged))
-        static = self._static[key]
+        static = static_views(self.parse(merged))  # the kept parse; well under a millisecond
         views.update(n.name for n in result.nodes if n.unique_id in static and n.ok)
         for tests in (False, True):  # the data nodes held back, then the tests
             held = [
@@ -209,4 +206,3 @@ class DbtRunner(DbtInvoker):
         super()._forget_manifests()
         self._unit_tests_passed.clear()
         self._views_built.clear()
-        self._static.clear()

@@ -20,13 +20,11 @@ from typing import Any
 
 from jaffle_sim.warehouse.parse_cache import RUNTIME_VARS
 
-#: Node kinds a static view may read besides other static views (sources are not manifest nodes).
-_STABLE_PARENTS = frozenset({"seed", "source"})
 
-
-def _macro_sql(manifest: Any, macro_ids: Iterable[str], seen: set[str]) -> Iterable[str]:
+def _macro_sql(manifest: Any, macro_ids: Iterable[str]) -> Iterable[str]:
     """The SQL of the macros `macro_ids` and of every macro they call, each once."""
-    todo = [m for m in macro_ids if m not in seen]
+    seen = set(macro_ids)
+    todo = list(seen)
     while todo:
         macro = manifest.macros.get(todo.pop())
         if macro is None:
@@ -39,7 +37,7 @@ def _macro_sql(manifest: Any, macro_ids: Iterable[str], seen: set[str]) -> Itera
 
 
 def _reads_runtime_vars(manifest: Any, node: Any) -> bool:
-    texts = [node.raw_code, *_macro_sql(manifest, node.depends_on.macros, set())]
+    texts = [node.raw_code, *_macro_sql(manifest, node.depends_on.macros)]
     return any(name in text for text in texts for name in RUNTIME_VARS)
 
 
@@ -65,4 +63,4 @@ def static_views(manifest: Any) -> frozenset[str]:
 
 def _stable_parent(manifest: Any, uid: str) -> bool:
     node = manifest.nodes.get(uid)
-    return uid in manifest.sources or (node is not None and node.resource_type in _STABLE_PARENTS)
+    return uid in manifest.sources or (node is not None and node.resource_type == "seed")
